@@ -1,0 +1,76 @@
+/**
+ * The error catalogue: every error a client can cause, with its HTTP status,
+ * the OperationOutcome issue code and an English and Russian message template.
+ * Domain code throws `FhirError`; only the HTTP edge turns it into a response.
+ */
+
+export type IssueCode =
+  | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'security' | 'login' | 'forbidden'
+  | 'not-found' | 'deleted' | 'too-long' | 'not-supported' | 'duplicate' | 'multiple-matches'
+  | 'conflict' | 'processing' | 'exception' | 'throttled' | 'informational' | 'business-rule' | 'too-costly';
+
+interface ErrorDefinition {
+  status: number;
+  issue: IssueCode;
+  en: string;
+  ru: string;
+}
+
+export const ERRORS = {
+  FHIR_ERR_JSON_MALFORMED: { status: 400, issue: 'structure', en: 'The body is not valid JSON: {0}', ru: 'Тело запроса не является корректным JSON: {0}' },
+  FHIR_ERR_BODY_NOT_RESOURCE: { status: 400, issue: 'structure', en: 'The body must be a FHIR resource (a JSON object with resourceType)', ru: 'Тело запроса должно быть ресурсом FHIR (объект JSON с resourceType)' },
+  FHIR_ERR_BODY_MISSING: { status: 400, issue: 'required', en: 'This interaction needs a request body', ru: 'Для этого взаимодействия требуется тело запроса' },
+  FHIR_ERR_RESOURCE_TYPE_MISMATCH: { status: 400, issue: 'invalid', en: 'The body has resourceType {0} but the URL names {1}', ru: 'В теле указан resourceType {0}, а в URL — {1}' },
+  FHIR_ERR_ID_MISMATCH: { status: 400, issue: 'invalid', en: 'The id in the body ({0}) differs from the id in the URL ({1})', ru: 'id в теле ({0}) не совпадает с id в URL ({1})' },
+  FHIR_ERR_ID_MISSING: { status: 400, issue: 'required', en: 'An update needs the resource id in the body', ru: 'Для обновления в теле ресурса нужен id' },
+  FHIR_ERR_ID_INVALID: { status: 400, issue: 'value', en: 'Invalid resource id "{0}": use 1-64 characters A-Z a-z 0-9 - .', ru: 'Недопустимый id ресурса "{0}": разрешены 1–64 символа A-Z a-z 0-9 - .' },
+  FHIR_ERR_VERSION_INVALID: { status: 400, issue: 'value', en: 'Invalid version id "{0}"', ru: 'Недопустимый идентификатор версии "{0}"' },
+  FHIR_ERR_DOLLAR_KEY: { status: 400, issue: 'structure', en: 'Property names may not begin with "$" ({0})', ru: 'Имена свойств не могут начинаться с "$" ({0})' },
+  FHIR_ERR_PARAM_INVALID: { status: 400, issue: 'invalid', en: 'Invalid value for parameter {0}: {1}', ru: 'Недопустимое значение параметра {0}: {1}' },
+  FHIR_ERR_PARAM_UNKNOWN: { status: 400, issue: 'not-supported', en: 'Unknown or unsupported search parameter {0} for {1}', ru: 'Неизвестный или неподдерживаемый параметр поиска {0} для {1}' },
+  FHIR_ERR_PATCH_INVALID: { status: 400, issue: 'invalid', en: 'Invalid JSON Patch: {0}', ru: 'Некорректный JSON Patch: {0}' },
+  FHIR_ERR_PATCH_FAILED: { status: 422, issue: 'processing', en: 'The JSON Patch could not be applied: {0}', ru: 'JSON Patch не удалось применить: {0}' },
+  FHIR_ERR_PATCH_CHANGES_IDENTITY: { status: 422, issue: 'processing', en: 'A patch may not change resourceType or id', ru: 'Patch не может менять resourceType или id' },
+  FHIR_ERR_CONDITION_MISSING: { status: 412, issue: 'invalid', en: 'A conditional {0} needs search criteria', ru: 'Для условной операции {0} нужны критерии поиска' },
+  FHIR_ERR_TYPE_UNKNOWN: { status: 404, issue: 'not-supported', en: 'Unknown resource type "{0}"', ru: 'Неизвестный тип ресурса "{0}"' },
+  FHIR_ERR_NOT_FOUND: { status: 404, issue: 'not-found', en: '{0}/{1} is not known', ru: 'Ресурс {0}/{1} не найден' },
+  FHIR_ERR_VERSION_NOT_FOUND: { status: 404, issue: 'not-found', en: 'Version {2} of {0}/{1} is not known', ru: 'Версия {2} ресурса {0}/{1} не найдена' },
+  FHIR_ERR_ROUTE_NOT_FOUND: { status: 404, issue: 'not-found', en: 'No FHIR interaction at {0} {1}', ru: 'Нет взаимодействия FHIR по адресу {0} {1}' },
+  FHIR_ERR_DELETED: { status: 410, issue: 'deleted', en: '{0}/{1} has been deleted', ru: 'Ресурс {0}/{1} удалён' },
+  FHIR_ERR_METHOD_NOT_ALLOWED: { status: 405, issue: 'not-supported', en: 'Method {0} is not allowed on {1}', ru: 'Метод {0} не допускается для {1}' },
+  FHIR_ERR_VERSION_CONFLICT: { status: 412, issue: 'conflict', en: 'Version conflict: {0}/{1} is at version {2}, the request expected {3}', ru: 'Конфликт версий: ресурс {0}/{1} имеет версию {2}, а в запросе ожидается {3}' },
+  FHIR_ERR_IF_MATCH_INVALID: { status: 400, issue: 'value', en: 'If-Match must be a version ETag such as W/"3", got {0}', ru: 'If-Match должен быть ETag версии, например W/"3", получено {0}' },
+  FHIR_ERR_MULTIPLE_MATCHES: { status: 412, issue: 'multiple-matches', en: 'The conditional {0} matched {1} resources; it needs at most one', ru: 'Условная операция {0} нашла ресурсов: {1}; допускается не более одного' },
+  FHIR_ERR_CONDITIONAL_ID_MISMATCH: { status: 400, issue: 'invalid', en: 'The conditional update matched {0}/{1} but the body has id {2}', ru: 'Условное обновление нашло {0}/{1}, а в теле указан id {2}' },
+  FHIR_ERR_CONFLICT: { status: 409, issue: 'conflict', en: 'The request conflicts with a concurrent change; retry it', ru: 'Запрос конфликтует с параллельным изменением; повторите его' },
+  FHIR_ERR_TOO_LARGE: { status: 413, issue: 'too-long', en: 'The body is larger than the limit of {0} bytes', ru: 'Тело запроса превышает предел {0} байт' },
+  FHIR_ERR_MEDIA_TYPE: { status: 415, issue: 'not-supported', en: 'Unsupported media type "{0}": send application/fhir+json', ru: 'Неподдерживаемый тип содержимого "{0}": используйте application/fhir+json' },
+  FHIR_ERR_NOT_ACCEPTABLE: { status: 406, issue: 'not-supported', en: 'Format "{0}" is not offered: this server speaks application/fhir+json', ru: 'Формат "{0}" не поддерживается: сервер работает с application/fhir+json' },
+  FHIR_ERR_PREFER_INVALID: { status: 400, issue: 'value', en: 'Invalid Prefer header value "{0}"', ru: 'Недопустимое значение заголовка Prefer "{0}"' },
+  FHIR_ERR_INTERNAL: { status: 500, issue: 'exception', en: 'Internal server error (request {0})', ru: 'Внутренняя ошибка сервера (запрос {0})' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+function fill(template: string, args: readonly unknown[]): string {
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+}
+
+export class FhirError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly issue: IssueCode;
+  readonly russian: string;
+  readonly expression?: string[];
+
+  constructor(code: ErrorCode, args: readonly unknown[] = [], expression?: string[]) {
+    const def: ErrorDefinition = ERRORS[code];
+    super(fill(def.en, args));
+    this.name = 'FhirError';
+    this.code = code;
+    this.status = def.status;
+    this.issue = def.issue;
+    this.russian = fill(def.ru, args);
+    this.expression = expression;
+  }
+}
