@@ -1,4 +1,4 @@
-import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
 import type { FhirError } from './errors.js';
 
 export function outcomeOf(issues: OperationOutcomeIssue[]): OperationOutcome {
