@@ -1,0 +1,95 @@
+/**
+ * SearchRequest -> MongoDB filter and sort. Each clause becomes `$elemMatch` on
+ * `idx` (equalities on p, s, c... plus ranges, so compound `idx.*` indexes serve it),
+ * or a condition on the document's `_id` / `lastUpdated` fields.
+ */
+import type { Filter, SortSpec } from '../store/types.js';
+import type { Clause, SearchRequest, SearchValue } from './types.js';
+import { approximateDates, entryCondition } from './compile-values.js';
+
+function elemMatch(p: string, cond: Filter): Filter {
+  return { idx: { $elemMatch: { p, ...cond } } };
+}
+
+function anyOf(filters: Filter[]): Filter {
+  return filters.length === 1 ? filters[0] : { $or: filters };
+}
+
+/** Values whose conditions are all one plain equality on the same field collapse into $in. */
+function mergeEqualities(conds: Filter[]): Filter[] {
+  if (conds.length < 2) return conds;
+  const keys = conds.map((c) => Object.keys(c));
+  const field = keys[0][0];
+  const plain = keys.every((k) => k.length === 1 && k[0] === field) && conds.every((c) => typeof c[field] === 'string');
+  return plain ? [{ [field]: { $in: [...new Set(conds.map((c) => c[field]))] } }] : conds;
+}
+
+function missingFilter(clause: Clause, missing: boolean): Filter {
+  if (clause.param === '_id' || clause.param === '_lastUpdated') return missing ? { _id: { $exists: false } } : {};
+  const present = elemMatch(clause.param, {});
+  return missing ? { idx: { $not: present.idx } } : present;
+}
+
+function idFilter(values: SearchValue[]): Filter {
+  const ids = values.flatMap((v) => (v.kind === 'token' && v.code !== undefined ? [v.code] : []));
+  return ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } };
+}
+
+/** `lastUpdated` is one instant, so the range conditions reduce to comparisons on it. */
+function lastUpdatedFilter(values: SearchValue[]): Filter {
+  return anyOf(values.flatMap((v): Filter[] => {
+    if (v.kind !== 'date') return [];
+    const [a, b] = v.prefix === 'ap' ? approximateDates(v.lo, v.hi) : [v.lo, v.hi];
+    const on = (cond: Filter): Filter => ({ lastUpdated: cond });
+    switch (v.prefix) {
+      case 'eq': case 'ap': return [on({ $gte: a, $lte: b })];
+      case 'ne': return [{ $or: [on({ $lt: a }), on({ $gt: b })] }];
+      case 'gt': case 'sa': return [on({ $gt: b })];
+      case 'lt': case 'eb': return [on({ $lt: a })];
+      case 'ge': return [on({ $gte: a })];
+      case 'le': return [on({ $lte: b })];
+    }
+  }));
+}
+
+function positiveFilter(clause: Clause): Filter {
+  if (clause.param === '_id') return idFilter(clause.values);
+  if (clause.param === '_lastUpdated') return lastUpdatedFilter(clause.values);
+  const conds = clause.values.flatMap((v): Filter[] => {
+    const cond = entryCondition(v, clause.modifier);
+    return cond ? [cond] : [];
+  });
+  return anyOf(mergeEqualities(conds).map((cond) => elemMatch(clause.param, cond)));
+}
+
+export function compileClause(clause: Clause): Filter {
+  const first = clause.values[0];
+  if (clause.modifier === 'missing' && first?.kind === 'missing') return missingFilter(clause, first.missing);
+  const positive = positiveFilter(clause);
+  return clause.modifier === 'not' ? { $nor: [positive] } : positive;
+}
+
+/** The MongoDB filter of a search (without the `deleted: false` condition, which the repository adds). */
+export function compileFilter(req: SearchRequest): Filter {
+  const filters = req.clauses.map(compileClause);
+  if (filters.length === 0) return {};
+  return filters.length === 1 ? filters[0] : { $and: filters };
+}
+
+/** Document field a parameter sorts by: `_id`, `lastUpdated`, or the stored sort key `sk.<param>`. */
+export function sortField(param: string): string {
+  if (param === '_id') return '_id';
+  if (param === '_lastUpdated') return 'lastUpdated';
+  return `sk.${param}`;
+}
+
+/** The sort of a search; `_id` is always the last key so that paging is stable. */
+export function compileSort(req: SearchRequest): SortSpec {
+  const spec: SortSpec = {};
+  for (const { param, desc } of req.sort) {
+    const field = sortField(param);
+    if (!(field in spec)) spec[field] = desc ? -1 : 1;
+  }
+  if (!('_id' in spec)) spec._id = 1;
+  return spec;
+}

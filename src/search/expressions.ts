@@ -1,0 +1,68 @@
+/**
+ * Compiles SearchParameter FHIRPath expressions once and evaluates them with the
+ * R4 model, returning each value with its FHIR type name ("Identifier", "dateTime"...).
+ */
+import fhirpath from 'fhirpath';
+import r4model from 'fhirpath/fhir-context/r4/index.js';
+import { splitUnion } from './fhirpath-union.js';
+
+export interface TypedValue {
+  value: unknown;
+  /** FHIR or System type name without namespace: "Quantity", "date", "Boolean"... */
+  type: string;
+}
+
+export type Evaluator = (resource: object) => TypedValue[];
+
+/**
+ * Rewrites the R4 expressions into forms fhirpath.js evaluates over collections
+ * and without a resolver:
+ * - `X as T` and `X.as(T)` -> `X.ofType(T)` (`as` demands a singleton)
+ * - `.where(resolve() is T)` -> a test on the reference text (no resolving at write time)
+ */
+export function rewriteExpression(expression: string): string {
+  return expression
+    .replace(/([A-Za-z][\w.]*)\s+as\s+([A-Za-z]\w*)/g, '$1.ofType($2)')
+    .replace(/\.as\(([A-Za-z]\w*)\)/g, '.ofType($1)')
+    .replace(/\.where\(resolve\(\)\s+is\s+([A-Za-z]+)\)/g,
+      ".where(reference.startsWith('$1/') or reference.contains('/$1/'))");
+}
+
+type CompiledPart = (resource: object) => unknown[];
+
+function compilePart(part: string): CompiledPart {
+  return fhirpath.compile(rewriteExpression(part), r4model, { resolveInternalTypes: false }) as CompiledPart;
+}
+
+function typeName(qualified: string | undefined): string {
+  return (qualified ?? '').replace(/^(FHIR|System)\./, '');
+}
+
+function unwrap(node: unknown): unknown {
+  return node !== null && typeof node === 'object' && 'data' in node ? (node as { data: unknown }).data : node;
+}
+
+const cache = new Map<string, Evaluator>();
+
+/** Compiles (once) an expression; throws when fhirpath cannot parse it. */
+export function compileExpression(expression: string): Evaluator {
+  let evaluator = cache.get(expression);
+  if (evaluator) return evaluator;
+  // Each union part is compiled on its own: `A | B and C` would otherwise bind wrongly.
+  const parts = splitUnion(expression).map(compilePart);
+  evaluator = (resource) => {
+    const out: TypedValue[] = [];
+    for (const part of parts) {
+      const nodes = part(resource);
+      if (nodes.length === 0) continue;
+      const types = fhirpath.types(nodes);
+      nodes.forEach((node, k) => {
+        const value = unwrap(node);
+        if (value !== undefined && value !== null) out.push({ value, type: typeName(types[k]) });
+      });
+    }
+    return out;
+  };
+  cache.set(expression, evaluator);
+  return evaluator;
+}

@@ -1,0 +1,99 @@
+/**
+ * Types shared by the search layer: parameter definitions, index entries stored
+ * with each resource, and the parsed search request.
+ */
+
+export type SearchParamType =
+  | 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
+
+/** A search parameter as it applies to one resource type. */
+export interface SearchParameterDef {
+  code: string;
+  type: SearchParamType;
+  /** The FHIRPath expression restricted to the parts for this resource type. */
+  expression: string;
+  url?: string;
+  description?: string;
+  /** Resource types a reference parameter may point to. */
+  target?: string[];
+}
+
+/**
+ * One entry of a document's `idx` array. `p` is always the parameter code; the
+ * other fields depend on the parameter type:
+ * - token: s (system), c (code / value), t (normalised display or text)
+ * - string: n (normalised, for starts-with and :contains), x (exact original)
+ * - reference: r ("Type/id" or the raw reference), i ("system|value" of Reference.identifier)
+ * - date: lo, hi (Date; the instants the value covers, inclusive)
+ * - number, quantity: v (the value), lo, hi (implicit precision range); quantity adds s, c, u (unit)
+ * - uri: u
+ */
+export interface IndexEntry {
+  p: string;
+  s?: string;
+  c?: string;
+  t?: string;
+  n?: string;
+  x?: string;
+  r?: string;
+  i?: string;
+  u?: string;
+  v?: number;
+  lo?: Date | number;
+  hi?: Date | number;
+}
+
+/** Per-parameter sort keys stored as `sk` in the document (one scalar per parameter). */
+export type SortKeys = Record<string, string | number | Date>;
+
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
+
+export type Modifier =
+  | 'exact' | 'contains' | 'missing' | 'not' | 'text' | 'identifier' | 'above' | 'below' | 'type';
+
+export type SearchValue =
+  /** `system` undefined = any system; null = explicitly no system (`|code`); code undefined = `system|`. */
+  | { kind: 'token'; system?: string | null; code?: string }
+  /** `text` is the raw value, `norm` its normalised form. */
+  | { kind: 'string'; text: string; norm: string }
+  /** The search value covers lo..hi (inclusive, ms precision). */
+  | { kind: 'date'; prefix: Prefix; lo: Date; hi: Date }
+  | { kind: 'number'; prefix: Prefix; value: number; lo: number; hi: number }
+  | { kind: 'quantity'; prefix: Prefix; value: number; lo: number; hi: number; system?: string; code?: string }
+  /** Any of `refs` (normalised "Type/id" or raw); `id` alone when the target type is unknown. */
+  | { kind: 'reference'; refs: string[]; id?: string }
+  | { kind: 'identifier'; system?: string; value: string }
+  | { kind: 'uri'; uri: string }
+  | { kind: 'missing'; missing: boolean };
+
+/** One search parameter occurrence: the OR of its comma-separated values. */
+export interface Clause {
+  param: string;
+  type: SearchParamType;
+  modifier?: Modifier;
+  /** For a reference `:[type]` modifier. */
+  targetType?: string;
+  values: SearchValue[];
+}
+
+export interface SortItem {
+  param: string;
+  desc: boolean;
+}
+
+export interface SearchRequest {
+  type: string;
+  /** AND of clauses; each clause is an OR of its values. */
+  clauses: Clause[];
+  sort: SortItem[];
+  count?: number;
+  offset?: number;
+  total?: 'none' | 'estimate' | 'accurate';
+  summary?: 'true' | 'text' | 'data' | 'count' | 'false';
+  elements?: string[];
+  /** Raw `_include` / `_revinclude` values (not interpreted here). */
+  include: string[];
+  revinclude: string[];
+  /** Parameter names (with modifier) this layer did not understand. */
+  unknown: string[];
+}
