@@ -28,6 +28,11 @@ export interface FindOptions extends SessionOption {
 
 export interface Cursor<T> {
   toArray(): Promise<T[]>;
+  /**
+   * MongoDB-shaped plan and statistics: `{ queryPlanner: { winningPlan: { stage, indexName? } },
+   * executionStats: { nReturned, totalDocsExamined } }`. Embedded stages: IDHACK, IXSCAN, OR, COLLSCAN.
+   */
+  explain?(): Promise<unknown>;
 }
 
 export interface UpdateOptions extends SessionOption {

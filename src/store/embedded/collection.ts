@@ -1,0 +1,114 @@
+/**
+ * The embedded engine's Collection. Each write outside a transaction is one
+ * lmdb (child) write transaction: the read-check-write runs synchronously
+ * inside it, and lmdb batches concurrent ones into a single durable commit.
+ * Inside a transaction (`{ session }`) the same operations run against the session.
+ */
+import type { RootDatabase } from 'lmdb';
+import type {
+  BulkWriteOperation,
+  BulkWriteResult,
+  Collection,
+  CreateIndexOptions,
+  Cursor,
+  DeleteResult,
+  Document,
+  Filter,
+  FindOneAndUpdateOptions,
+  FindOptions,
+  IndexSpec,
+  InsertOneResult,
+  SessionOption,
+  UpdateOptions,
+  UpdateResult,
+} from '../types.ts';
+import type { CollectionStorage } from './collection-storage.ts';
+import { EmbeddedCursor } from './cursor.ts';
+import { directView } from './direct-view.ts';
+import { matchCommitted, shape } from './query-exec.ts';
+import { EmbeddedSession } from './session.ts';
+import * as ops from './write-ops.ts';
+
+export class EmbeddedCollection<T extends Document = Document> implements Collection<T> {
+  constructor(
+    private readonly storage: CollectionStorage,
+    private readonly env: RootDatabase,
+  ) {}
+
+  private sessionOf(options?: SessionOption): EmbeddedSession | undefined {
+    const session = options?.session;
+    if (session === undefined) return undefined;
+    if (!(session instanceof EmbeddedSession)) throw new Error('Session does not belong to the embedded store');
+    session.assertActive();
+    return session;
+  }
+
+  private async write<R>(options: SessionOption | undefined, op: (view: ops.View) => R): Promise<R> {
+    const session = this.sessionOf(options);
+    if (session) return op(session);
+    const result = await this.env.childTransaction(() => op(directView));
+    await this.env.flushed;
+    return result;
+  }
+
+  async insertOne(doc: T, options?: SessionOption): Promise<InsertOneResult> {
+    const copy = structuredClone(ops.withId(doc));
+    return this.write(options, (view) => ops.insertOne(view, this.storage, copy));
+  }
+
+  async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
+    const [doc] = await this.find(filter, { ...options, limit: 1 }).toArray();
+    return doc ?? null;
+  }
+
+  find(filter: Filter, options: FindOptions = {}): Cursor<T> {
+    return new EmbeddedCursor<T>(this.storage, filter, options, this.sessionOf(options));
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {
+    const copy = structuredClone(replacement);
+    return (await this.write(options, (view) => ops.replaceOne(view, this.storage, filter, copy, options?.upsert))).result;
+  }
+
+  async updateOne(filter: Filter, update: Filter, options?: UpdateOptions): Promise<UpdateResult> {
+    const copy = structuredClone(update);
+    return (await this.write(options, (view) => ops.updateOne(view, this.storage, filter, copy, options?.upsert))).result;
+  }
+
+  async deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult> {
+    return this.write(options, (view) => ops.deleteOne(view, this.storage, filter));
+  }
+
+  async countDocuments(filter: Filter = {}, options?: SessionOption): Promise<number> {
+    const session = this.sessionOf(options);
+    if (session) return session.find(this.storage, filter, {}).length;
+    return matchCommitted(this.storage, filter).docs.length;
+  }
+
+  async createIndex(spec: IndexSpec, options: CreateIndexOptions = {}): Promise<string> {
+    const name = options.name ?? Object.entries(spec).map(([k, v]) => `${k}_${v}`).join('_');
+    if (name === '_id_' || (Object.keys(spec).length === 1 && '_id' in spec)) return '_id_';
+    const def = { name, key: { ...spec }, unique: options.unique === true };
+    await this.env.childTransaction(() => this.storage.addIndex(def));
+    await this.env.flushed;
+    return name;
+  }
+
+  async findOneAndUpdate(filter: Filter, update: Filter, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
+    const copy = structuredClone(update);
+    const outcome = await this.write(options, (view) =>
+      ops.updateOne(view, this.storage, filter, copy, options.upsert, options.sort),
+    );
+    const doc = options.returnDocument === 'after' ? outcome.after : outcome.before;
+    if (!doc) return null;
+    return shape([doc], { projection: options.projection })[0] as T;
+  }
+
+  async bulkWrite(operations: BulkWriteOperation<T>[], options?: SessionOption): Promise<BulkWriteResult> {
+    for (const op of operations) if ('insertOne' in op) ops.withId(op.insertOne.document);
+    const copy = structuredClone(operations) as BulkWriteOperation<Document>[];
+    const { result, error } = await this.write(options, (view) => ops.bulkWrite(view, this.storage, copy));
+    if (error) throw Object.assign(error as object, { result });
+    return result;
+  }
+}

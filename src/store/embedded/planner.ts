@@ -1,0 +1,170 @@
+/**
+ * Chooses how to find candidate documents for a filter: direct primary-key
+ * gets (IDHACK), one index scan (IXSCAN), a union of per-branch scans for an
+ * `$or` (OR), or a full scan (COLLSCAN). Candidates are always re-checked with mingo.
+ */
+import { END, TAG, isIndexableScalar, isPlainObject, nanComponent } from './key-codec.ts';
+import { type FieldBounds, fieldBounds, isOperatorObject, pointCount } from './bounds.ts';
+import { type IndexDef, indexPrefix } from './index-keys.ts';
+
+export interface Interval {
+  start: Buffer;
+  end: Buffer; // exclusive
+}
+
+export type Plan =
+  | { stage: 'IDHACK'; ids: unknown[] }
+  | { stage: 'IXSCAN'; index: IndexDef; intervals: Interval[] }
+  | { stage: 'OR'; plans: Plan[] }
+  | { stage: 'COLLSCAN' };
+
+/** Conditions whose bounds may be combined across the fields of one compound index. */
+interface BoundsGroup {
+  bounds: Map<string, FieldBounds>;
+  /** Field paths must all start with this prefix to be combined (elemMatch); null = top level. */
+  elemPrefix: string | null;
+}
+
+const MAX_INTERVALS = 1000;
+
+function isNumericSegmentPath(path: string): boolean {
+  return path.split('.').some((s) => /^\d+$/.test(s));
+}
+
+function conjuncts(filter: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' && Array.isArray(v)) {
+      for (const sub of v) if (isPlainObject(sub)) out.push(...conjuncts(sub));
+    } else {
+      out.push([k, v]);
+    }
+  }
+  return out;
+}
+
+function idValues(cond: unknown): unknown[] | null {
+  if (!isOperatorObject(cond)) return isIndexableScalar(cond) ? [cond] : null;
+  if ('$eq' in cond && isIndexableScalar(cond.$eq)) return [cond.$eq];
+  if (Array.isArray(cond.$in) && cond.$in.every(isIndexableScalar)) return cond.$in;
+  return null;
+}
+
+function elemMatchGroup(path: string, sub: unknown): BoundsGroup | null {
+  if (!isPlainObject(sub)) return null;
+  const bounds = new Map<string, FieldBounds>();
+  if (isOperatorObject(sub)) {
+    const b = fieldBounds(sub);
+    if (b) bounds.set(path, b);
+    return { bounds, elemPrefix: path };
+  }
+  for (const [k, cond] of Object.entries(sub)) {
+    if (k.startsWith('$') || isNumericSegmentPath(k)) continue;
+    const b = fieldBounds(cond);
+    if (b) bounds.set(`${path}.${k}`, b);
+  }
+  return { bounds, elemPrefix: path };
+}
+
+function groupsOf(conds: [string, unknown][]): BoundsGroup[] {
+  const top: BoundsGroup = { bounds: new Map(), elemPrefix: null };
+  const groups = [top];
+  for (const [path, cond] of conds) {
+    if (path.startsWith('$') || isNumericSegmentPath(path)) continue;
+    if (isOperatorObject(cond) && '$elemMatch' in cond) {
+      const g = elemMatchGroup(path, cond.$elemMatch);
+      if (g) groups.push(g);
+    }
+    const b = fieldBounds(cond);
+    if (b && !top.bounds.has(path)) top.bounds.set(path, b);
+  }
+  return groups;
+}
+
+/** Top-level bounds on fields sharing an array prefix can't be combined: they may hold in different elements. */
+function combinable(group: BoundsGroup, field: string, previous: string[]): boolean {
+  if (group.elemPrefix !== null) return field === group.elemPrefix || field.startsWith(`${group.elemPrefix}.`);
+  const head = field.split('.')[0];
+  return previous.every((p) => p.split('.')[0] !== head);
+}
+
+function usableBounds(index: IndexDef, group: BoundsGroup): FieldBounds[] {
+  const used: FieldBounds[] = [];
+  const fields = Object.keys(index.key);
+  let combos = 1;
+  for (const field of fields) {
+    const b = group.bounds.get(field);
+    if (!b || !combinable(group, field, fields.slice(0, used.length))) break;
+    combos *= pointCount(b);
+    if (combos > MAX_INTERVALS) break;
+    used.push(b);
+    if (b.kind === 'range') break;
+  }
+  return used;
+}
+
+function score(used: FieldBounds[]): number {
+  return used.reduce((s, b) => s + (b.kind === 'points' ? 2 : 1), 0);
+}
+
+function intervalsOf(index: IndexDef, used: FieldBounds[]): Interval[] {
+  let prefixes = [indexPrefix(index.name)];
+  const last = used[used.length - 1];
+  for (const b of used.slice(0, -1)) {
+    if (b.kind !== 'points') break;
+    prefixes = prefixes.flatMap((p) => b.comps.map((c) => Buffer.concat([p, c])));
+  }
+  return prefixes.flatMap((p) => lastIntervals(p, last));
+}
+
+function lastIntervals(p: Buffer, b: FieldBounds): Interval[] {
+  if (b.kind === 'points') return b.comps.map((c) => ({ start: Buffer.concat([p, c]), end: Buffer.concat([p, c, END]) }));
+  const start = Buffer.concat([p, b.lo ?? Buffer.from([b.tag])]);
+  const end = b.hi ? Buffer.concat([p, b.hi, END]) : Buffer.concat([p, Buffer.from([b.tag + 1])]);
+  const out = [{ start, end }];
+  // mingo's $lte/$gte compare NaN as equal to everything: keep NaN keys (sorted last) as candidates
+  if (b.hi && (b.tag === TAG.NUMBER || b.tag === TAG.DATE)) {
+    const nan = Buffer.concat([p, nanComponent(b.tag)]);
+    out.push({ start: nan, end: Buffer.concat([nan, END]) });
+  }
+  return out;
+}
+
+function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[]): Plan | null {
+  let best: { plan: Plan; score: number } | null = null;
+  for (const group of groupsOf(conds)) {
+    for (const index of indexes) {
+      const used = usableBounds(index, group);
+      const s = score(used);
+      if (s > 0 && (!best || s > best.score)) {
+        best = { plan: { stage: 'IXSCAN', index, intervals: intervalsOf(index, used) }, score: s };
+      }
+    }
+  }
+  return best?.plan ?? null;
+}
+
+function orPlan(conds: [string, unknown][], indexes: IndexDef[]): Plan | null {
+  for (const [k, v] of conds) {
+    if (k !== '$or' || !Array.isArray(v) || v.length === 0) continue;
+    const plans = v.map((branch) => (isPlainObject(branch) ? planQuery(branch, indexes) : null));
+    if (plans.every((p) => p !== null && p.stage !== 'COLLSCAN')) return { stage: 'OR', plans: plans as Plan[] };
+  }
+  return null;
+}
+
+export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[]): Plan {
+  const conds = conjuncts(filter);
+  for (const [k, v] of conds) {
+    if (k !== '_id') continue;
+    const ids = idValues(v);
+    if (ids) return { stage: 'IDHACK', ids };
+  }
+  return bestIndexPlan(conds, indexes) ?? orPlan(conds, indexes) ?? { stage: 'COLLSCAN' };
+}
+
+/** A filter that is exactly `{_id: scalar}` needs no re-check after a primary-key get. */
+export function isExactIdFilter(filter: Record<string, unknown>): boolean {
+  const keys = Object.keys(filter);
+  return keys.length === 1 && keys[0] === '_id' && !isOperatorObject(filter._id) && isIndexableScalar(filter._id) && filter._id !== null;
+}

@@ -1,0 +1,54 @@
+/**
+ * The embedded engine: one lmdb environment in a directory, one sub-database
+ * per collection for documents and one for its index entries, plus a catalog
+ * of index definitions. Several processes may open the same directory.
+ */
+import { mkdirSync } from 'node:fs';
+import { type Database, type RootDatabase, open } from 'lmdb';
+import type { Document, Session, Store } from '../types.ts';
+import { Catalog } from './catalog.ts';
+import { EmbeddedCollection } from './collection.ts';
+import { CollectionStorage } from './collection-storage.ts';
+import { runTransaction } from './transaction-runner.ts';
+
+export interface EmbeddedStoreOptions {
+  /** Upper bound on collections × 2 + 1 sub-databases in the environment. */
+  maxDbs?: number;
+}
+
+export class EmbeddedStore implements Store {
+  readonly engine = 'embedded' as const;
+  private readonly collections = new Map<string, EmbeddedCollection>();
+  private readonly catalog: Catalog;
+
+  constructor(private readonly env: RootDatabase) {
+    this.catalog = new Catalog(env.openDB({ name: '__catalog' }) as Database<unknown, string>);
+  }
+
+  collection<T extends Document = Document>(name: string): EmbeddedCollection<T> {
+    let coll = this.collections.get(name);
+    if (!coll) {
+      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary' }) as unknown as Database<Document, Buffer>;
+      const entries = this.env.openDB({ name: `index:${name}`, keyEncoding: 'binary', encoding: 'binary' }) as unknown as Database<Buffer, Buffer>;
+      coll = new EmbeddedCollection(new CollectionStorage(name, docs, entries, this.catalog), this.env);
+      this.collections.set(name, coll);
+    }
+    return coll as unknown as EmbeddedCollection<T>;
+  }
+
+  withTransaction<R>(work: (session: Session) => Promise<R>): Promise<R> {
+    return runTransaction(this.env, work);
+  }
+
+  async close(): Promise<void> {
+    await this.env.flushed;
+    await this.env.close();
+  }
+}
+
+/** Opens (creating if needed) the store in `dataDir`. Uses lmdb's default, fully synced commits. */
+export function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): EmbeddedStore {
+  mkdirSync(dataDir, { recursive: true });
+  const env = open({ path: dataDir, maxDbs: options.maxDbs ?? 2000 });
+  return new EmbeddedStore(env);
+}
