@@ -38,8 +38,13 @@ function typeName(qualified: string | undefined): string {
   return (qualified ?? '').replace(/^(FHIR|System)\./, '');
 }
 
+/** The JSON value of a result node; fhirpath's decimal wrapper becomes a number. */
 function unwrap(node: unknown): unknown {
-  return node !== null && typeof node === 'object' && 'data' in node ? (node as { data: unknown }).data : node;
+  const value = node !== null && typeof node === 'object' && 'data' in node ? (node as { data: unknown }).data : node;
+  if (value !== null && typeof value === 'object' && typeof (value as { toNumber?: unknown }).toNumber === 'function') {
+    return (value as { toNumber(): number }).toNumber();
+  }
+  return value;
 }
 
 const cache = new Map<string, Evaluator>();
