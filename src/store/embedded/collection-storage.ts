@@ -10,7 +10,7 @@ import type { Catalog } from './catalog.ts';
 import { StoreError, duplicateKeyError } from './errors.ts';
 import { type IndexDef, entryKeys, indexTuples, valuesKey } from './index-keys.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
-import type { Plan } from './planner.ts';
+import type { Interval, Plan } from './planner.ts';
 
 export interface ScanStats {
   keysExamined: number;
@@ -35,6 +35,15 @@ export class CollectionStorage {
 
   getBinary(pk: Buffer): Buffer | undefined {
     return this.docs.getBinary(pk);
+  }
+
+  /** Index keys in the intervals, counted up to `cap`. */
+  countKeys(intervals: Interval[], cap = 1000): number {
+    let n = 0;
+    for (const { start, end } of intervals) {
+      for (const _ of this.entries.getKeys({ start, end, limit: cap - n })) if (++n >= cap) return n;
+    }
+    return n;
   }
 
   /** Yields candidate documents for a plan, each at most once. */

@@ -130,37 +130,40 @@ function lastIntervals(p: Buffer, b: FieldBounds): Interval[] {
   return out;
 }
 
-function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[]): Plan | null {
-  let best: { plan: Plan; score: number } | null = null;
+/** Counts index keys a plan would visit, up to a cap: a cheap stand-in for MongoDB's plan race. */
+export type Estimator = (intervals: Interval[]) => number;
+
+function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
+  const candidates: { plan: Plan & { stage: 'IXSCAN' }; score: number; cost: number }[] = [];
   for (const group of groupsOf(conds)) {
     for (const index of indexes) {
       const used = usableBounds(index, group);
       const s = score(used);
-      if (s > 0 && (!best || s > best.score)) {
-        best = { plan: { stage: 'IXSCAN', index, intervals: intervalsOf(index, used) }, score: s };
-      }
+      if (s > 0) candidates.push({ plan: { stage: 'IXSCAN', index, intervals: intervalsOf(index, used) }, score: s, cost: 0 });
     }
   }
-  return best?.plan ?? null;
+  if (candidates.length > 1 && estimate) for (const c of candidates) c.cost = estimate(c.plan.intervals);
+  candidates.sort((x, y) => x.cost - y.cost || y.score - x.score);
+  return candidates[0]?.plan ?? null;
 }
 
-function orPlan(conds: [string, unknown][], indexes: IndexDef[]): Plan | null {
+function orPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
   for (const [k, v] of conds) {
     if (k !== '$or' || !Array.isArray(v) || v.length === 0) continue;
-    const plans = v.map((branch) => (isPlainObject(branch) ? planQuery(branch, indexes) : null));
+    const plans = v.map((branch) => (isPlainObject(branch) ? planQuery(branch, indexes, estimate) : null));
     if (plans.every((p) => p !== null && p.stage !== 'COLLSCAN')) return { stage: 'OR', plans: plans as Plan[] };
   }
   return null;
 }
 
-export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[]): Plan {
+export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[], estimate?: Estimator): Plan {
   const conds = conjuncts(filter);
   for (const [k, v] of conds) {
     if (k !== '_id') continue;
     const ids = idValues(v);
     if (ids) return { stage: 'IDHACK', ids };
   }
-  return bestIndexPlan(conds, indexes) ?? orPlan(conds, indexes) ?? { stage: 'COLLSCAN' };
+  return bestIndexPlan(conds, indexes, estimate) ?? orPlan(conds, indexes, estimate) ?? { stage: 'COLLSCAN' };
 }
 
 /** A filter that is exactly `{_id: scalar}` needs no re-check after a primary-key get. */

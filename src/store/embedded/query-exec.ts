@@ -23,7 +23,7 @@ export function matcherOf(filter: Filter): Matcher {
 
 /** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
 export function matchCommitted(storage: CollectionStorage, filter: Filter, stopAfter = Infinity): MatchResult {
-  const plan = planQuery(filter, storage.indexes());
+  const plan = planQuery(filter, storage.indexes(), (intervals) => storage.countKeys(intervals));
   const stats: ScanStats = { keysExamined: 0, docsExamined: 0 };
   const test = isExactIdFilter(filter) ? () => true : matcherOf(filter);
   const docs: Document[] = [];
