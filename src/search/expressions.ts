@@ -5,6 +5,7 @@
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4/index.js';
 import { splitUnion } from './fhirpath-union.js';
+import { compileSimplePath } from './simple-path.js';
 
 export interface TypedValue {
   value: unknown;
@@ -28,10 +29,26 @@ export function rewriteExpression(expression: string): string {
       ".where(reference.startsWith('$1/') or reference.contains('/$1/'))");
 }
 
-type CompiledPart = (resource: object) => unknown[];
+type CompiledPart = (resource: object) => TypedValue[];
 
-function compilePart(part: string): CompiledPart {
-  return fhirpath.compile(rewriteExpression(part), r4model, { resolveInternalTypes: false }) as CompiledPart;
+function compileWithFhirpath(part: string): CompiledPart {
+  const fn = fhirpath.compile(rewriteExpression(part), r4model, { resolveInternalTypes: false }) as (r: object) => unknown[];
+  return (resource) => {
+    const nodes = fn(resource);
+    if (nodes.length === 0) return [];
+    const types = fhirpath.types(nodes);
+    const out: TypedValue[] = [];
+    nodes.forEach((node, k) => {
+      const value = unwrap(node);
+      if (value !== undefined && value !== null) out.push({ value, type: typeName(types[k]) });
+    });
+    return out;
+  };
+}
+
+export interface CompileOptions {
+  /** Evaluate every part with the FHIRPath engine (to check the fast path against it). */
+  fhirpathOnly?: boolean;
 }
 
 function typeName(qualified: string | undefined): string {
@@ -49,25 +66,18 @@ function unwrap(node: unknown): unknown {
 
 const cache = new Map<string, Evaluator>();
 
-/** Compiles (once) an expression; throws when fhirpath cannot parse it. */
-export function compileExpression(expression: string): Evaluator {
-  let evaluator = cache.get(expression);
+/**
+ * Compiles (once) an expression; throws when fhirpath cannot parse it. Simple paths
+ * are walked directly (simple-path.ts), the rest runs on fhirpath.
+ */
+export function compileExpression(expression: string, options: CompileOptions = {}): Evaluator {
+  const key = `${options.fhirpathOnly ? 'F' : 'S'}${expression}`;
+  let evaluator = cache.get(key);
   if (evaluator) return evaluator;
   // Each union part is compiled on its own: `A | B and C` would otherwise bind wrongly.
-  const parts = splitUnion(expression).map(compilePart);
-  evaluator = (resource) => {
-    const out: TypedValue[] = [];
-    for (const part of parts) {
-      const nodes = part(resource);
-      if (nodes.length === 0) continue;
-      const types = fhirpath.types(nodes);
-      nodes.forEach((node, k) => {
-        const value = unwrap(node);
-        if (value !== undefined && value !== null) out.push({ value, type: typeName(types[k]) });
-      });
-    }
-    return out;
-  };
-  cache.set(expression, evaluator);
+  const parts = splitUnion(expression).map((part) =>
+    (options.fhirpathOnly ? undefined : compileSimplePath(part)) ?? compileWithFhirpath(part));
+  evaluator = parts.length === 1 ? parts[0] : (resource) => parts.flatMap((part) => part(resource));
+  cache.set(key, evaluator);
   return evaluator;
 }

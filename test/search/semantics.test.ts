@@ -1,5 +1,5 @@
 /** Search semantics end to end: parse -> compile -> run with mingo over extracted documents. */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { FhirError } from '../../src/fhir/errors.js';
 import { parseSearch } from '../../src/search/index.js';
 import { chargeItems, ENP, FSLI, observations, patients, SNILS, UCUM, UNITS } from './fixtures.js';
@@ -18,7 +18,7 @@ function thrown(fn: () => unknown): unknown {
   return undefined;
 }
 
-function cases(t: { same(found: unknown, wanted: unknown, message?: string): unknown }, docs: typeof P, type: string, table: [string, string[]][]): void {
+function cases(t: Test, docs: typeof P, type: string, table: [string, string[]][]): void {
   for (const [query, expected] of table) t.same(matchIds(docs, type, query), expected, `${type}?${query}`);
 }
 

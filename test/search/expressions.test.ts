@@ -1,0 +1,54 @@
+/** The fast path evaluator agrees with the FHIRPath engine; expression rewriting. */
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { compileExpression, rewriteExpression } from '../../src/search/expressions.js';
+import { compileSimplePath } from '../../src/search/simple-path.js';
+import { searchParametersFor } from '../../src/search/search-parameters.js';
+import { chargeItems, observations, patients } from './fixtures.js';
+
+const EXAMPLES = path.resolve(process.cwd(), '../shared/data/r4-examples');
+
+function allResources(): { resourceType: string }[] {
+  const own = [...patients, ...observations, ...chargeItems];
+  if (!fs.existsSync(EXAMPLES)) return own;
+  const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).flatMap((file) => {
+    const json = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'));
+    return [json, ...(json.entry ?? []).flatMap((e: { resource?: object }) => (e.resource ? [e.resource] : []))];
+  });
+  return [...own, ...examples];
+}
+
+t.test('rewriting for fhirpath.js', async (t) => {
+  t.equal(rewriteExpression('(Observation.value as Quantity)'), '(Observation.value.ofType(Quantity))');
+  t.equal(rewriteExpression('Condition.onset.as(Age)'), 'Condition.onset.ofType(Age)');
+  t.equal(rewriteExpression('Observation.subject.where(resolve() is Patient)'),
+    "Observation.subject.where(reference.startsWith('Patient/') or reference.contains('/Patient/'))");
+});
+
+t.test('simple shapes are recognised, others left to fhirpath', async (t) => {
+  for (const e of ['Patient.name.family', '(Observation.value as Quantity)', 'Condition.onset.as(Age)',
+    'Observation.subject.where(resolve() is Patient)', 'Resource.meta.tag', 'Observation.value.ofType(Period)']) {
+    t.ok(compileSimplePath(e), e);
+  }
+  for (const e of ["Patient.telecom.where(system='email')", '(Observation.value as CodeableConcept).text',
+    'Patient.deceased.exists() and Patient.deceased != false']) {
+    t.notOk(compileSimplePath(e), e);
+  }
+});
+
+t.test('fast path and fhirpath give the same values for every parameter of every example', async (t) => {
+  const resources = allResources();
+  let compared = 0;
+  for (const resource of resources) {
+    for (const def of searchParametersFor(resource.resourceType).values()) {
+      const fast = compileExpression(def.expression)(resource);
+      const slow = compileExpression(def.expression, { fhirpathOnly: true })(resource);
+      compared += fast.length;
+      const same = JSON.stringify(fast.map((v) => v.value)) === JSON.stringify(slow.map((v) => v.value))
+        && fast.every((v, i) => v.type.toLowerCase() === slow[i].type.toLowerCase());
+      if (!same) t.fail(`${resource.resourceType}.${def.code}: ${JSON.stringify(fast).slice(0, 300)} vs ${JSON.stringify(slow).slice(0, 300)}`);
+    }
+  }
+  t.ok(compared > 2000, `${compared} values compared over ${resources.length} resources`);
+});
