@@ -62,20 +62,33 @@ function emit(out: Node[], value: unknown, type: string, base: string): void {
   }
 }
 
+/** How to read `step` below an element described at `base`: JSON keys with their types. */
+interface Resolution {
+  key: string;
+  type: string;
+  base: string;
+}
+
+const resolutions = new Map<string, Resolution[]>();
+
+function resolve(base: string, step: string): Resolution[] {
+  const path = `${base}.${step}`;
+  let found = resolutions.get(path);
+  if (found) return found;
+  const choices = model.choiceTypePaths[path];
+  const elsewhere = model.pathsDefinedElsewhere[path];
+  const type = model.path2Type[path] ?? (elsewhere ? 'BackboneElement' : '');
+  const backbone = type === 'BackboneElement' || type === 'Element';
+  if (choices) found = choices.map((t) => ({ key: step + t, type: typeName(t), base: t }));
+  else found = type ? [{ key: step, type: typeName(type), base: backbone ? elsewhere ?? path : type }] : [];
+  resolutions.set(path, found);
+  return found;
+}
+
 function children(node: Node, step: string, out: Node[]): void {
   if (typeof node.value !== 'object' || node.value === null) return;
   const obj = node.value as Record<string, unknown>;
-  const path = `${node.base}.${step}`;
-  const choices = model.choiceTypePaths[path];
-  if (choices) {
-    for (const t of choices) emit(out, obj[step + t], typeName(t), t);
-    return;
-  }
-  const elsewhere = model.pathsDefinedElsewhere[path];
-  const type = model.path2Type[path] ?? (elsewhere ? 'BackboneElement' : '');
-  if (!type) return;
-  const backbone = type === 'BackboneElement' || type === 'Element';
-  emit(out, obj[step], type, backbone ? elsewhere ?? path : type);
+  for (const { key, type, base } of resolve(node.base, step)) emit(out, obj[key], type, base);
 }
 
 function referenceFilter(type: string): (n: Node) => boolean {
@@ -104,6 +117,6 @@ export function compileSimplePath(part: string): ((resource: object) => TypedVal
       nodes = next;
       if (nodes.length === 0) return [];
     }
-    return nodes.filter(keep).map(({ value, type }) => ({ value, type: typeName(type) }));
+    return nodes.filter(keep).map(({ value, type }) => ({ value, type }));
   };
 }
