@@ -47,6 +47,7 @@ export const ERRORS = {
   FHIR_ERR_MEDIA_TYPE: { status: 415, issue: 'not-supported', en: 'Unsupported media type "{0}": send application/fhir+json', ru: 'Неподдерживаемый тип содержимого "{0}": используйте application/fhir+json' },
   FHIR_ERR_NOT_ACCEPTABLE: { status: 406, issue: 'not-supported', en: 'Format "{0}" is not offered: this server speaks application/fhir+json', ru: 'Формат "{0}" не поддерживается: сервер работает с application/fhir+json' },
   FHIR_ERR_PREFER_INVALID: { status: 400, issue: 'value', en: 'Invalid Prefer header value "{0}"', ru: 'Недопустимое значение заголовка Prefer "{0}"' },
+  FHIR_ERR_BAD_REQUEST: { status: 400, issue: 'invalid', en: 'Bad request: {0}', ru: 'Некорректный запрос: {0}' },
   FHIR_ERR_INTERNAL: { status: 500, issue: 'exception', en: 'Internal server error (request {0})', ru: 'Внутренняя ошибка сервера (запрос {0})' },
 } as const satisfies Record<string, ErrorDefinition>;
 

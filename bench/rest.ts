@@ -1,0 +1,98 @@
+/**
+ * REST benchmark (npm run bench): the FHIR server on the embedded store against a bare Fastify
+ * route answering a body of the same size, in the same run, on this machine. Prints req/s,
+ * p50 and p99 latency and the ratio to the bare route for read by id, create and update,
+ * then the server's peak RSS with the store holding STORED resources.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { observation } from './observation.js';
+import { startChild } from './processes.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 64;
+const STORED = Number(process.env.BENCH_STORED ?? 100_000);
+const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
+
+interface Row { scenario: string; target: string; rps: number; p50: number; p99: number; errors: number }
+
+async function load(url: string, options: Partial<autocannon.Options>): Promise<autocannon.Result> {
+  return autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...options });
+}
+
+function row(scenario: string, target: string, result: autocannon.Result): Row {
+  return {
+    scenario, target, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function randomOf(ids: string[]): string {
+  return ids[Math.floor(Math.random() * ids.length)]!;
+}
+
+async function seed(base: string, count: number, body: string): Promise<string[]> {
+  const ids: string[] = [];
+  await autocannon({
+    url: `${base}/Observation`, connections: CONNECTIONS, amount: count, method: 'POST', headers: JSON_HEADERS, body,
+    setupClient: (client) => client.on('body', (raw: Buffer) => ids.push(JSON.parse(raw.toString()).id)),
+  });
+  return ids;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
+  const body = JSON.stringify(observation());
+  const fhir = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  fhir.process.stdout!.resume();
+  const base = `${fhir.url}/fhir`;
+  const ids = await seed(base, 2_000, body);
+  const sample = await (await fetch(`${base}/Observation/${ids[0]}`)).text();
+  const bare = await startChild('bench/bare-server.ts', { BARE_BODY: sample }, /"port":(\d+)/);
+  const rows: Row[] = [];
+  try {
+    const readBody = () => ({ path: `/fhir/Observation/${randomOf(ids)}` });
+    rows.push(row('read by id', 'bare', await load(`${bare.url}/bare/1`, {})));
+    rows.push(row('read by id', 'fhir', await load(fhir.url, { requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, ...readBody() }) }] })));
+    rows.push(row('create 1.5 KB Observation', 'bare', await load(`${bare.url}/bare`, { method: 'POST', headers: JSON_HEADERS, body })));
+    rows.push(row('create 1.5 KB Observation', 'fhir', await load(`${base}/Observation`, { method: 'POST', headers: JSON_HEADERS, body })));
+    rows.push(row('update', 'bare', await load(`${bare.url}/bare/1`, { method: 'PUT', headers: JSON_HEADERS, body: sample })));
+    rows.push(row('update', 'fhir', await load(fhir.url, {
+      requests: [{ method: 'PUT', headers: JSON_HEADERS, setupRequest: (r) => {
+        const id = randomOf(ids);
+        return { ...r, path: `/fhir/Observation/${id}`, body: JSON.stringify({ ...observation(), id }) };
+      } }],
+    })));
+    const stored = await countStored(base);
+    if (stored < STORED) await seed(base, STORED - stored, body);
+    const storedNow = await countStored(base);
+    rows.push(row(`read by id, ${storedNow} stored`, 'fhir', await load(fhir.url, { requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, ...readBody() }) }] })));
+    printTable(rows, fhir.peakRssMb(), storedNow);
+  } finally {
+    await bare.stop();
+    await fhir.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function countStored(base: string): Promise<number> {
+  const res = await fetch(`${base}/Observation?_summary=count`);
+  return ((await res.json()) as { total: number }).total;
+}
+
+function printTable(rows: Row[], peakRssMb: number, stored: number): void {
+  const bareRps = new Map(rows.filter((r) => r.target === 'bare').map((r) => [r.scenario, r.rps]));
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per scenario, embedded store\n`);
+  console.log('| scenario | target | req/s | p50 ms | p99 ms | errors | ratio to bare |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const bareFor = bareRps.get(r.scenario) ?? bareRps.get('read by id');
+    const ratio = r.target === 'fhir' && bareFor ? `${((r.rps / bareFor) * 100).toFixed(0)}%` : '';
+    console.log(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} |`);
+  }
+  console.log(`\nFHIR server peak RSS: ${peakRssMb.toFixed(0)} MB with ${stored} Observations stored`);
+}
+
+await main();

@@ -1,0 +1,85 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { FhirError } from '../fhir/errors.js';
+import { Repository } from '../services/repository.js';
+import type { Store } from '../store/types.js';
+import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
+import { handleError } from './error-handler.js';
+import type { FhirRequest } from './fhir-request.js';
+import { INTERACTIONS, type HttpMethod } from './interactions/registry.js';
+import { loggerOptions } from './logging.js';
+import { send } from './send.js';
+import type { InteractionHandler, ServerContext } from './server-context.js';
+
+export const FHIR_BASE_PATH = '/fhir';
+const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+interface RouteParams {
+  type?: string;
+  id?: string;
+  versionId?: string;
+}
+
+function baseUrlOf(request: FastifyRequest, config: Config): string {
+  return config.baseUrl ?? `${request.protocol}://${request.host}${FHIR_BASE_PATH}`;
+}
+
+function toFhirRequest(request: FastifyRequest, config: Config): FhirRequest {
+  const params = request.params as RouteParams;
+  const queryStart = request.url.indexOf('?');
+  const query = new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1));
+  if (request.body instanceof URLSearchParams) for (const [name, value] of request.body) query.append(name, value);
+  return {
+    method: request.method,
+    type: params.type,
+    id: params.id,
+    versionId: params.versionId,
+    query,
+    headers: request.headers as Record<string, string | undefined>,
+    body: request.body instanceof URLSearchParams ? undefined : request.body,
+    baseUrl: baseUrlOf(request, config),
+  };
+}
+
+function registerInteractions(app: FastifyInstance, context: ServerContext): void {
+  const methodsByPath = new Map<string, Set<HttpMethod>>();
+  for (const { method, path, handler } of INTERACTIONS) {
+    methodsByPath.set(path, (methodsByPath.get(path) ?? new Set()).add(method));
+    app.route({ method, url: FHIR_BASE_PATH + path, handler: route(handler, context) });
+  }
+  for (const [path, methods] of methodsByPath) {
+    const others = ALL_METHODS.filter((m) => !methods.has(m));
+    if (others.length === 0) continue;
+    app.route({
+      method: others, url: FHIR_BASE_PATH + path,
+      handler: async (request) => { throw new FhirError('FHIR_ERR_METHOD_NOT_ALLOWED', [request.method, path]); },
+    });
+  }
+}
+
+function route(handler: InteractionHandler, context: ServerContext) {
+  return async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const fhirRequest = toFhirRequest(request, context.config);
+    return send(reply, fhirRequest, await handler(fhirRequest, context));
+  };
+}
+
+/** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
+export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
+  const repository = new Repository(store);
+  await repository.collections.ensureHistory();
+  const context: ServerContext = { config, store, repository };
+  registerBodyParsers(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(async (request) => {
+    throw new FhirError('FHIR_ERR_ROUTE_NOT_FOUND', [request.method, request.url.split('?')[0]!.slice(0, 200)]);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    const format = (request.query as Record<string, unknown> | undefined)?._format;
+    assertAcceptable(typeof format === 'string' ? format : undefined, request.headers.accept);
+  });
+  registerInteractions(app, context);
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { Resource } from 'fhir/r4.js';
+import type { Version } from '../services/stored-document.js';
+
+/** A FHIR interaction request, free of any web framework, so bundles can replay entries through it. */
+export interface FhirRequest {
+  method: string;
+  type?: string;
+  id?: string;
+  versionId?: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body?: unknown;
+  /** The FHIR base URL the client used, without a trailing slash. */
+  baseUrl: string;
+}
+
+/** What a handler answers; the HTTP edge turns it into status, headers and body. */
+export interface FhirResponse {
+  status: number;
+  /** The body: a resource (a Bundle, an OperationOutcome ...) or nothing. */
+  body?: Resource;
+  /** The version written or read: gives ETag, Last-Modified and, for creates, Location. */
+  version?: Version;
+  /** Whether Prefer: return=... applies (create, update, patch). */
+  preferApplies?: boolean;
+  /** Whether _summary/_elements apply to the body. */
+  subsettable?: boolean;
+}

@@ -1,0 +1,59 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import { RESOURCE_TYPES } from '../../fhir/resource-types.js';
+import { supportedSearchParams } from '../../search/index.js';
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import type { ServerContext } from '../server-context.js';
+import { INTERACTIONS } from './registry.js';
+
+const SOFTWARE_VERSION = '0.1.0';
+
+function codesAt(levels: string[]): string[] {
+  const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).map((i) => i.code!);
+  return [...new Set(codes)];
+}
+
+function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRestResource {
+  return {
+    type,
+    profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    interaction: typeCodes.map((code) => ({ code: code as 'read' })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'full-support',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    searchParam: supportedSearchParams(type).map(({ name, type: paramType, definition, documentation }) => ({
+      name, type: paramType, ...(definition ? { definition } : {}), ...(documentation ? { documentation } : {}),
+    })),
+  };
+}
+
+let cached: { base: string; statement: CapabilityStatement } | undefined;
+
+function build(baseUrl: string): CapabilityStatement {
+  const typeCodes = codesAt(['type', 'instance']);
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'EGISZ FHIR Server', version: SOFTWARE_VERSION },
+    implementation: { description: 'FHIR R4 server for Russian healthcare exchange (EGISZ style)', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [{
+      mode: 'server',
+      resource: RESOURCE_TYPES.map((type) => resourceEntry(type, typeCodes)),
+      interaction: codesAt(['system']).map((code) => ({ code: code as 'history-system' })),
+    }],
+  };
+}
+
+/** GET [base]/metadata — generated from the interaction registry and the search parameters really indexed. */
+export async function capabilities(request: FhirRequest, _context: ServerContext): Promise<FhirResponse> {
+  if (cached?.base !== request.baseUrl) cached = { base: request.baseUrl, statement: build(request.baseUrl) };
+  return { status: 200, body: cached.statement };
+}

@@ -1,0 +1,71 @@
+import type { BundleLink } from 'fhir/r4.js';
+import { bundle, historyEntry } from '../../fhir/bundle.js';
+import { FhirError } from '../../fhir/errors.js';
+import { assertValidId } from '../../fhir/ids.js';
+import { assertResourceType } from '../../fhir/resource-types.js';
+import { type HistoryPosition, type HistoryQuery, historyPage } from '../../services/history.js';
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import type { ServerContext } from '../server-context.js';
+
+const DEFAULT_COUNT = 50;
+const MAX_COUNT = 1000;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+function parseSince(raw: string | null): Date | undefined {
+  if (raw === null) return undefined;
+  const time = INSTANT.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(time)) throw new FhirError('FHIR_ERR_PARAM_INVALID', ['_since', 'use an instant such as 2024-01-31T10:00:00Z']);
+  return new Date(time);
+}
+
+function parseCount(raw: string | null): number {
+  if (raw === null) return DEFAULT_COUNT;
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count < 1) throw new FhirError('FHIR_ERR_PARAM_INVALID', ['_count', 'use a whole number from 1']);
+  return Math.min(count, MAX_COUNT);
+}
+
+function encodeCursor(position: HistoryPosition): string {
+  return Buffer.from(JSON.stringify([position.lastUpdated.toISOString(), position.key])).toString('base64url');
+}
+
+function decodeCursor(raw: string | null): HistoryPosition | undefined {
+  if (raw === null) return undefined;
+  try {
+    const [iso, key] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const lastUpdated = new Date(String(iso));
+    if (typeof key !== 'string' || Number.isNaN(lastUpdated.getTime())) throw new Error('shape');
+    return { lastUpdated, key };
+  } catch {
+    throw new FhirError('FHIR_ERR_PARAM_INVALID', ['_cursor', 'not a cursor this server issued']);
+  }
+}
+
+function historyPath(request: FhirRequest): string {
+  return [request.baseUrl, request.type, request.id, '_history'].filter(Boolean).join('/');
+}
+
+function pageUrl(request: FhirRequest, query: HistoryQuery, cursor?: string): string {
+  const params = new URLSearchParams();
+  if (query.since) params.set('_since', query.since.toISOString());
+  params.set('_count', String(query.count));
+  if (cursor) params.set('_cursor', cursor);
+  return `${historyPath(request)}?${params}`;
+}
+
+/** GET [base]/_history, [base]/[type]/_history, [base]/[type]/[id]/_history — http.html#history. */
+export async function history(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
+  if (request.type) assertResourceType(request.type);
+  if (request.id) assertValidId(request.id);
+  const query: HistoryQuery = {
+    since: parseSince(request.query.get('_since')),
+    count: parseCount(request.query.get('_count')),
+    after: decodeCursor(request.query.get('_cursor')),
+  };
+  const page = await historyPage(store, { type: request.type, id: request.id }, query);
+  const current = request.query.get('_cursor') ?? undefined;
+  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, query, current) }];
+  if (page.next) link.push({ relation: 'next', url: pageUrl(request, query, encodeCursor(page.next)) });
+  const entries = page.versions.map((version) => historyEntry(request.baseUrl, version));
+  return { status: 200, body: bundle('history', entries, link) };
+}

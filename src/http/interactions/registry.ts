@@ -1,0 +1,41 @@
+import type { InteractionHandler } from '../server-context.js';
+import { capabilities } from './capabilities.js';
+import { create } from './create.js';
+import { remove } from './delete.js';
+import { history } from './history.js';
+import { patch } from './patch.js';
+import { read } from './read.js';
+import { search } from './search.js';
+import { update } from './update.js';
+import { vread } from './vread.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One REST interaction: where it answers, what it is called in a CapabilityStatement, and its handler. */
+export interface InteractionRoute {
+  /** CapabilityStatement interaction code (TypeRestfulInteraction / SystemRestfulInteraction), if it is one. */
+  code?: string;
+  level: 'instance' | 'type' | 'system';
+  method: HttpMethod;
+  /** Path below the FHIR base. */
+  path: string;
+  handler: InteractionHandler;
+}
+
+/** The single list routes and the CapabilityStatement are both built from, so they cannot disagree. */
+export const INTERACTIONS: readonly InteractionRoute[] = [
+  { level: 'system', method: 'GET', path: '/metadata', handler: capabilities },
+  { code: 'history-system', level: 'system', method: 'GET', path: '/_history', handler: history },
+  { code: 'search-type', level: 'type', method: 'GET', path: '/:type', handler: search },
+  { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search },
+  { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create },
+  { code: 'update', level: 'type', method: 'PUT', path: '/:type', handler: update },
+  { code: 'delete', level: 'type', method: 'DELETE', path: '/:type', handler: remove },
+  { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
+  { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
+  { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
+  { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },
+  { code: 'delete', level: 'instance', method: 'DELETE', path: '/:type/:id', handler: remove },
+  { code: 'history-instance', level: 'instance', method: 'GET', path: '/:type/:id/_history', handler: history },
+  { code: 'vread', level: 'instance', method: 'GET', path: '/:type/:id/_history/:versionId', handler: vread },
+];

@@ -1,0 +1,65 @@
+import type { BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
+import { bundle, resourceUrl } from '../../fhir/bundle.js';
+import { FhirError } from '../../fhir/errors.js';
+import { outcomeOf } from '../../fhir/operation-outcome.js';
+import { assertResourceType } from '../../fhir/resource-types.js';
+import { subsetResource } from '../../fhir/subset.js';
+import { type SearchRequest, compileFilter, compileSort, parseSearch } from '../../search/index.js';
+import type { CurrentDocument } from '../../services/stored-document.js';
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { parsePrefer } from '../prefer.js';
+import type { ServerContext } from '../server-context.js';
+
+const DEFAULT_COUNT = 20;
+const MAX_COUNT = 1000;
+
+function pageUrl(request: FhirRequest, search: SearchRequest, offset: number, count: number): string {
+  const params = new URLSearchParams(request.query);
+  for (const unknown of search.unknown) params.delete(unknown);
+  params.set('_count', String(count));
+  params.set('_offset', String(offset));
+  return `${request.baseUrl}/${search.type}?${params}`;
+}
+
+function pageLinks(request: FhirRequest, search: SearchRequest, count: number, offset: number, more: boolean): BundleLink[] {
+  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, search, offset, count) }];
+  if (more) link.push({ relation: 'next', url: pageUrl(request, search, offset + count, count) });
+  if (offset > 0) link.push({ relation: 'previous', url: pageUrl(request, search, Math.max(0, offset - count), count) });
+  return link;
+}
+
+function unknownParametersOutcome(search: SearchRequest): OperationOutcome {
+  return outcomeOf([{
+    severity: 'warning', code: 'not-supported',
+    diagnostics: `Ignored unknown or unsupported search parameters: ${search.unknown.join(', ')}`,
+  }]);
+}
+
+/**
+ * GET [base]/[type]?params and POST [base]/[type]/_search — search.html.
+ * Unknown parameters: 400 with Prefer: handling=strict, otherwise ignored and reported.
+ */
+export async function search(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
+  assertResourceType(request.type!);
+  const searchRequest = parseSearch(request.type!, request.query);
+  if (searchRequest.unknown.length > 0 && parsePrefer(request.headers.prefer).handling === 'strict') {
+    throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [searchRequest.unknown.join(', '), request.type]);
+  }
+  const count = Math.min(searchRequest.count ?? DEFAULT_COUNT, MAX_COUNT);
+  const offset = searchRequest.offset ?? 0;
+  const filter = { $and: [compileFilter(searchRequest), { deleted: false }] };
+  const collection = store.collection<CurrentDocument>(request.type!);
+  const total = searchRequest.total === 'none' ? undefined : await collection.countDocuments(filter);
+  const docs = searchRequest.summary === 'count' ? [] : await collection
+    .find(filter, { sort: compileSort(searchRequest), skip: offset, limit: count + 1 })
+    .toArray();
+  const subset = { summary: searchRequest.summary, elements: searchRequest.elements };
+  const entries: BundleEntry<Resource>[] = docs.slice(0, count).map((doc) => ({
+    fullUrl: resourceUrl(request.baseUrl, request.type!, doc._id),
+    resource: subsetResource(doc.resource!, subset),
+    search: { mode: 'match' },
+  }));
+  if (searchRequest.unknown.length > 0) entries.push({ resource: unknownParametersOutcome(searchRequest), search: { mode: 'outcome' } });
+  const links = pageLinks(request, searchRequest, count, offset, docs.length > count);
+  return { status: 200, body: bundle('searchset', entries, links, total) };
+}

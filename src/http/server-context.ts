@@ -1,0 +1,13 @@
+import type { Config } from '../config.js';
+import type { Repository } from '../services/repository.js';
+import type { Store } from '../store/types.js';
+import type { FhirRequest, FhirResponse } from './fhir-request.js';
+
+/** What every interaction handler may use; built once at start. */
+export interface ServerContext {
+  config: Config;
+  store: Store;
+  repository: Repository;
+}
+
+export type InteractionHandler = (request: FhirRequest, context: ServerContext) => Promise<FhirResponse>;

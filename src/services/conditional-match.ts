@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { FhirError } from '../fhir/errors.js';
+import { compileFilter, parseSearch } from '../search/index.js';
+import type { Session, Store } from '../store/types.js';
+import { CONDITIONAL_LOCKS_COLLECTION, type CurrentDocument } from './stored-document.js';
+
+function searchParams(query: string): URLSearchParams {
+  const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  params.sort();
+  return params;
+}
+
+/**
+ * The live resources matching a conditional interaction's criteria, at most two
+ * (enough to tell none, one and several). Unknown parameters are an error here:
+ * ignoring one would widen the match to the whole type.
+ */
+export async function findMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<CurrentDocument[]> {
+  const params = searchParams(query);
+  if ([...params.keys()].length === 0) throw new FhirError('FHIR_ERR_CONDITION_MISSING', [what]);
+  const request = parseSearch(type, params);
+  if (request.unknown.length > 0) throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [request.unknown.join(', '), type]);
+  const filter = { $and: [compileFilter(request), { deleted: false }] };
+  return store.collection<CurrentDocument>(type).find(filter, { session, limit: 2 }).toArray();
+}
+
+/**
+ * Writes a lock document named after the criteria inside the transaction. Two concurrent
+ * conditional writes with the same criteria then write the same document, so the store
+ * (optimistic validation in the embedded engine, write conflicts in MongoDB) lets only
+ * one commit; the other re-runs and finds the first one's resource.
+ */
+export async function lockCondition(store: Store, session: Session, type: string, query: string): Promise<void> {
+  const key = createHash('sha256').update(`${type}?${searchParams(query).toString()}`).digest('base64url');
+  await store.collection(CONDITIONAL_LOCKS_COLLECTION).updateOne({ _id: key }, { $inc: { writes: 1 } }, { upsert: true, session });
+}

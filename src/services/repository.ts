@@ -1,0 +1,190 @@
+import type { Resource } from 'fhir/r4.js';
+import { FhirError } from '../fhir/errors.js';
+import { newId } from '../fhir/ids.js';
+import { assertResource } from '../fhir/resource-body.js';
+import { assertResourceType } from '../fhir/resource-types.js';
+import { isDuplicateKeyError, type Session, type Store } from '../store/types.js';
+import { ResourceCollections } from './resource-collections.js';
+import { applyJsonPatch } from './json-patch.js';
+import { findMatches, lockCondition } from './conditional-match.js';
+import { writeVersion } from './write-version.js';
+import { readVersion } from './history.js';
+import { type CurrentDocument, type Version, versionOf } from './stored-document.js';
+
+export interface WriteOptions {
+  /** The version the client expects (If-Match); a different current version gives 412. */
+  ifMatch?: number;
+}
+
+export interface WriteResult {
+  version: Version;
+  /** true when the write made a new resource (201), false for a new version of an existing one (200). */
+  created: boolean;
+}
+
+/** How many times an update is re-run when a concurrent create took the same id. */
+const DUPLICATE_RETRIES = 3;
+
+/**
+ * Create, read, update, patch and delete of versioned resources (R4 http.html).
+ * Every write is one store transaction: the current document and its history entry
+ * commit together or not at all.
+ */
+export class Repository {
+  readonly collections: ResourceCollections;
+
+  constructor(private readonly store: Store) {
+    this.collections = new ResourceCollections(store);
+  }
+
+  /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
+  async read(type: string, id: string): Promise<Version> {
+    const doc = await this.currentDocument(type, id);
+    if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
+    if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
+    return versionOf(type, doc);
+  }
+
+  /** http.html#vread: one version; 410 when that version is a delete. */
+  async vread(type: string, id: string, versionId: number): Promise<Version> {
+    const version = await readVersion(this.store, type, id, versionId);
+    if (!version) throw new FhirError('FHIR_ERR_VERSION_NOT_FOUND', [type, id, versionId]);
+    if (version.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
+    return version;
+  }
+
+  /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
+  async create(body: unknown, type: string, ifNoneExist?: string): Promise<WriteResult> {
+    const resource = assertResource(body, type);
+    await this.collections.ensure(type);
+    if (ifNoneExist === undefined) {
+      return this.store.withTransaction(async (session) => this.insertNew(session, resource));
+    }
+    return this.store.withTransaction(async (session) => {
+      const existing = await this.singleMatch(session, type, ifNoneExist, 'create');
+      if (existing) return { version: versionOf(type, existing), created: false };
+      await lockCondition(this.store, session, type, ifNoneExist);
+      return this.insertNew(session, resource);
+    });
+  }
+
+  /** http.html#update, including update-as-create with a client-chosen id. */
+  async update(type: string, id: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    const resource = assertResource(body, type);
+    if (resource.id === undefined) throw new FhirError('FHIR_ERR_ID_MISSING');
+    if (resource.id !== id) throw new FhirError('FHIR_ERR_ID_MISMATCH', [resource.id, id]);
+    await this.collections.ensure(type);
+    return this.retryOnDuplicate(() =>
+      this.store.withTransaction(async (session) => this.replace(session, type, id, resource, options)),
+    );
+  }
+
+  /** http.html#cond-update: 0 matches create, 1 match updates it, more give 412. */
+  async conditionalUpdate(type: string, query: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    const resource = assertResource(body, type);
+    await this.collections.ensure(type);
+    return this.retryOnDuplicate(() =>
+      this.store.withTransaction(async (session) => {
+        const match = await this.singleMatch(session, type, query, 'update');
+        if (match) {
+          if (resource.id !== undefined && resource.id !== match._id) {
+            throw new FhirError('FHIR_ERR_CONDITIONAL_ID_MISMATCH', [type, match._id, resource.id]);
+          }
+          return this.replace(session, type, match._id, { ...resource, id: match._id }, options);
+        }
+        await lockCondition(this.store, session, type, query);
+        if (resource.id !== undefined) return this.replace(session, type, resource.id, resource, options);
+        return this.insertNew(session, resource);
+      }),
+    );
+  }
+
+  /** http.html#patch with a JSON Patch document. */
+  async patch(type: string, id: string, patch: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    assertResourceType(type);
+    return this.store.withTransaction(async (session) => {
+      const previous = await this.liveDocument(session, type, id, options);
+      const patched = assertResource(applyJsonPatch(previous.resource!, patch), type);
+      const version = await writeVersion(this.store, session, type, id, previous, patched, 'PATCH');
+      return { version, created: false };
+    });
+  }
+
+  /**
+   * http.html#delete: a versioned tombstone. Returns the tombstone, or null when there was
+   * nothing to delete (already deleted); an id never seen gives 404.
+   */
+  async delete(type: string, id: string, options: WriteOptions = {}): Promise<Version | null> {
+    assertResourceType(type);
+    return this.store.withTransaction(async (session) => {
+      const previous = await this.currentDocument(type, id, session);
+      if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
+      checkIfMatch(type, previous, options.ifMatch);
+      if (previous.deleted) return null;
+      return writeVersion(this.store, session, type, id, previous, null, 'DELETE');
+    });
+  }
+
+  /** http.html#cdelete, single-match mode: 0 matches is a no-op, more than one gives 412. */
+  async conditionalDelete(type: string, query: string): Promise<Version | null> {
+    assertResourceType(type);
+    await this.collections.ensure(type);
+    return this.store.withTransaction(async (session) => {
+      const match = await this.singleMatch(session, type, query, 'delete');
+      if (!match) return null;
+      return writeVersion(this.store, session, type, match._id, match, null, 'DELETE');
+    });
+  }
+
+  private async insertNew(session: Session, resource: Resource): Promise<WriteResult> {
+    const type = resource.resourceType;
+    const version = await writeVersion(this.store, session, type, newId(), null, resource, 'POST');
+    return { version, created: true };
+  }
+
+  private async replace(session: Session, type: string, id: string, resource: Resource, options: WriteOptions): Promise<WriteResult> {
+    const previous = await this.currentDocument(type, id, session);
+    if (options.ifMatch !== undefined) {
+      if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
+      checkIfMatch(type, previous, options.ifMatch);
+    }
+    const version = await writeVersion(this.store, session, type, id, previous, resource, 'PUT');
+    return { version, created: !previous || previous.deleted };
+  }
+
+  private async liveDocument(session: Session, type: string, id: string, options: WriteOptions): Promise<CurrentDocument> {
+    const doc = await this.currentDocument(type, id, session);
+    if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
+    checkIfMatch(type, doc, options.ifMatch);
+    if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
+    return doc;
+  }
+
+  private async singleMatch(session: Session, type: string, query: string, what: string): Promise<CurrentDocument | null> {
+    const matches = await findMatches(this.store, session, type, query, what);
+    if (matches.length > 1) throw new FhirError('FHIR_ERR_MULTIPLE_MATCHES', [what, matches.length]);
+    return matches[0] ?? null;
+  }
+
+  private currentDocument(type: string, id: string, session?: Session): Promise<CurrentDocument | null> {
+    assertResourceType(type);
+    return this.store.collection<CurrentDocument>(type).findOne({ _id: id }, { session });
+  }
+
+  /** A concurrent create of the same id makes the loser's insert a duplicate; re-run it as an update. */
+  private async retryOnDuplicate<R>(work: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isDuplicateKeyError(err) || attempt >= DUPLICATE_RETRIES) throw err;
+      }
+    }
+  }
+}
+
+function checkIfMatch(type: string, doc: CurrentDocument, ifMatch: number | undefined): void {
+  if (ifMatch !== undefined && ifMatch !== doc.versionId) {
+    throw new FhirError('FHIR_ERR_VERSION_CONFLICT', [type, doc._id, doc.versionId, ifMatch]);
+  }
+}

@@ -1,0 +1,57 @@
+import type { Resource } from 'fhir/r4.js';
+
+/** The current version of a resource, one per id, in the collection named after its type. */
+export interface CurrentDocument {
+  _id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  resource: Resource | null;
+  idx: unknown[];
+  sk?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Every version of every resource, in one `history` collection so system-level history is one query. */
+export interface HistoryDocument {
+  _id: string;
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  method: HistoryMethod;
+  resource: Resource | null;
+  [key: string]: unknown;
+}
+
+export const HISTORY_COLLECTION = 'history';
+export const CONDITIONAL_LOCKS_COLLECTION = 'conditional_locks';
+
+export function historyKey(type: string, id: string, versionId: number): string {
+  return `${type}/${id}/${versionId}`;
+}
+
+/** A stored version as the client sees it: the resource, or a tombstone for a delete. */
+export interface Version {
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  method?: HistoryMethod;
+  resource: Resource | null;
+}
+
+export function versionOf(type: string, doc: CurrentDocument): Version {
+  return { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, resource: doc.resource };
+}
+
+export function versionOfHistory(doc: HistoryDocument): Version {
+  return {
+    type: doc.type, id: doc.id, versionId: doc.versionId, lastUpdated: doc.lastUpdated,
+    deleted: doc.deleted, method: doc.method, resource: doc.resource,
+  };
+}

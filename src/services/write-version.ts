@@ -1,0 +1,43 @@
+import type { Resource } from 'fhir/r4.js';
+import { extractIndexEntries, extractSortKeys } from '../search/index.js';
+import type { Session, Store } from '../store/types.js';
+import {
+  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey, versionOfHistory,
+} from './stored-document.js';
+
+/** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
+function nextTimestamp(previous: Date | undefined): Date {
+  const now = Date.now();
+  return new Date(previous && previous.getTime() >= now ? previous.getTime() + 1 : now);
+}
+
+/** The server owns meta.versionId and meta.lastUpdated; everything else in meta is the client's. */
+function withServerMeta(resource: Resource, id: string, versionId: number, lastUpdated: Date): Resource {
+  return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
+}
+
+/**
+ * Writes the next version of one resource inside a transaction: the current document
+ * (with its search index entries) and the history entry. `resource: null` writes a delete.
+ */
+export async function writeVersion(
+  store: Store, session: Session, type: string, id: string,
+  previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod,
+): Promise<Version> {
+  const versionId = (previous?.versionId ?? 0) + 1;
+  const lastUpdated = nextTimestamp(previous?.lastUpdated);
+  const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
+  const current: CurrentDocument = {
+    _id: id, versionId, lastUpdated, deleted: !stored, resource: stored,
+    idx: stored ? extractIndexEntries(stored) : [],
+    sk: stored ? extractSortKeys(stored) : {},
+  };
+  const history: HistoryDocument = {
+    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, resource: stored,
+  };
+  const collection = store.collection<CurrentDocument>(type);
+  if (previous) await collection.replaceOne({ _id: id }, current, { session });
+  else await collection.insertOne(current, { session });
+  await store.collection<HistoryDocument>(HISTORY_COLLECTION).insertOne(history, { session });
+  return versionOfHistory(history);
+}

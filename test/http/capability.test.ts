@@ -1,0 +1,64 @@
+import t from 'tap';
+import { client } from '../support/fhir-client.js';
+import { patient } from '../support/fixtures.js';
+import { startServer } from '../support/server.js';
+
+const server = await startServer();
+t.teardown(() => server.close());
+const fhir = client(server.base);
+const statement = (await fhir.get('/metadata')).body;
+const patientEntry = statement.rest[0].resource.find((r: any) => r.type === 'Patient');
+
+/** A value of the right shape for each search parameter type, to prove the server understands it. */
+const SAMPLE_VALUE: Record<string, string> = {
+  string: 'abc', token: 'http://x|y', reference: 'Patient/1', date: 'ge2020-01-01', number: '5',
+  quantity: '5||mg', uri: 'http://example.org', composite: 'a$b', special: 'x',
+};
+
+t.test('the CapabilityStatement describes this server', async (t) => {
+  t.equal(statement.resourceType, 'CapabilityStatement');
+  t.equal(statement.fhirVersion, '4.0.1');
+  t.equal(statement.kind, 'instance');
+  t.ok(statement.format.includes('application/fhir+json'));
+  t.notOk(statement.format.some((f: string) => f.includes('xml')), 'no XML is claimed');
+  const types = statement.rest[0].resource.map((r: any) => r.type);
+  for (const type of ['Patient', 'Observation', 'DiagnosticReport', 'Consent', 'Organization']) t.ok(types.includes(type), type);
+  t.same(statement.rest[0].interaction.map((i: any) => i.code), ['history-system']);
+  t.same(patientEntry.interaction.map((i: any) => i.code).sort(),
+    ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
+  t.equal(patientEntry.conditionalDelete, 'single');
+});
+
+t.test('every interaction claimed for Patient really answers', async (t) => {
+  const created = await fhir.post('/Patient', patient());
+  t.equal(created.status, 201, 'create');
+  const id = created.body.id;
+  const checks: Record<string, () => Promise<{ status: number }>> = {
+    read: () => fhir.get(`/Patient/${id}`),
+    vread: () => fhir.get(`/Patient/${id}/_history/1`),
+    update: () => fhir.put(`/Patient/${id}`, { ...created.body }),
+    patch: () => fhir.patch(`/Patient/${id}`, [{ op: 'replace', path: '/gender', value: 'female' }]),
+    'history-instance': () => fhir.get(`/Patient/${id}/_history`),
+    'history-type': () => fhir.get('/Patient/_history'),
+    'search-type': () => fhir.get('/Patient?gender=female'),
+    create: async () => created,
+    delete: () => fhir.delete(`/Patient/${id}`),
+  };
+  const codes: string[] = patientEntry.interaction.map((i: any) => i.code);
+  for (const code of [...codes.filter((c) => c !== 'delete'), ...codes.filter((c) => c === 'delete')]) {
+    const check = checks[code];
+    t.ok(check, `a check exists for ${code}`);
+    if (check) t.ok([200, 201].includes((await check()).status), code);
+  }
+  t.equal((await fhir.get('/_history')).status, 200, 'history-system');
+});
+
+t.test('every search parameter claimed is understood, never reported as unknown', async (t) => {
+  for (const entry of statement.rest[0].resource.filter((r: any) => ['Patient', 'Observation', 'DiagnosticReport', 'Consent', 'Organization'].includes(r.type))) {
+    for (const param of entry.searchParam) {
+      const value = SAMPLE_VALUE[param.type];
+      const res = await fhir.get(`/${entry.type}?${param.name}=${encodeURIComponent(value!)}`, { headers: { prefer: 'handling=strict' } });
+      t.equal(res.status, 200, `${entry.type}?${param.name} (${param.type}) ${res.status === 200 ? '' : JSON.stringify(res.body?.issue?.[0]?.diagnostics)}`);
+    }
+  }
+});
