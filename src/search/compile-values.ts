@@ -91,7 +91,7 @@ function tokenCondition(v: Value<'token'>): Filter {
 }
 
 function stringCondition(v: Value<'string'>, modifier?: Modifier): Filter {
-  if (modifier === 'exact') return { x: v.text };
+  if (modifier === 'exact') return { n: v.norm, x: v.text }; // n lets the string index serve it
   if (modifier === 'contains') return { n: { $regex: escapeRegex(v.norm) } };
   if (modifier === 'text') return { t: startsWith(v.norm) };
   return { n: startsWith(v.norm) };

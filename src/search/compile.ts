@@ -1,14 +1,20 @@
 /**
- * SearchRequest -> MongoDB filter and sort. Each clause becomes `$elemMatch` on
- * `idx` (equalities on p, s, c... plus ranges, so compound `idx.*` indexes serve it),
- * or a condition on the document's `_id` / `lastUpdated` fields.
+ * SearchRequest -> MongoDB filter and sort. Each clause becomes `$elemMatch` on the
+ * entries of its parameter type, `idx.<type>` (equalities on p, c, s... plus ranges, so
+ * compound `idx.<type>.*` indexes serve it), or a condition on the document's `_id` /
+ * `lastUpdated` fields.
  */
 import type { Filter, SortSpec } from '../store/types.js';
-import type { Clause, SearchRequest, SearchValue } from './types.js';
+import type { Clause, SearchParamType, SearchRequest, SearchValue } from './types.js';
 import { approximateDates, entryCondition } from './compile-values.js';
 
-function elemMatch(p: string, cond: Filter): Filter {
-  return { idx: { $elemMatch: { p, ...cond } } };
+/** The document field holding the index entries of one parameter type. */
+export function entriesField(type: SearchParamType): string {
+  return `idx.${type}`;
+}
+
+function elemMatch(clause: Clause, cond: Filter): Filter {
+  return { [entriesField(clause.type)]: { $elemMatch: { p: clause.param, ...cond } } };
 }
 
 function anyOf(filters: Filter[]): Filter {
@@ -26,8 +32,9 @@ function mergeEqualities(conds: Filter[]): Filter[] {
 
 function missingFilter(clause: Clause, missing: boolean): Filter {
   if (clause.param === '_id' || clause.param === '_lastUpdated') return missing ? { _id: { $exists: false } } : {};
-  const present = elemMatch(clause.param, {});
-  return missing ? { idx: { $not: present.idx } } : present;
+  const field = entriesField(clause.type);
+  const present = elemMatch(clause, {});
+  return missing ? { [field]: { $not: present[field] } } : present;
 }
 
 function idFilter(values: SearchValue[]): Filter {
@@ -59,7 +66,7 @@ function positiveFilter(clause: Clause): Filter {
     const cond = entryCondition(v, clause.modifier);
     return cond ? [cond] : [];
   });
-  return anyOf(mergeEqualities(conds).map((cond) => elemMatch(clause.param, cond)));
+  return anyOf(mergeEqualities(conds).map((cond) => elemMatch(clause, cond)));
 }
 
 export function compileClause(clause: Clause): Filter {

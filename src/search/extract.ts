@@ -2,7 +2,7 @@
  * Index extraction at write time: evaluates every search parameter of the
  * resource's type and converts the values into `idx` entries and `sk` sort keys.
  */
-import type { IndexEntry, SearchParameterDef, SearchParamType, SortKeys } from './types.js';
+import type { IndexEntries, IndexEntry, SearchParameterDef, SearchParamType, SortKeys } from './types.js';
 import { compileExpression, type Evaluator, type TypedValue } from './expressions.js';
 import { searchParametersFor } from './search-parameters.js';
 import { tokenEntries } from './values/token.js';
@@ -84,13 +84,13 @@ export interface ExtractOptions {
 }
 
 export interface SearchIndex {
-  idx: IndexEntry[];
+  idx: IndexEntries;
   sk: SortKeys;
 }
 
 /** Index entries and sort keys of a resource, as the repository stores them (`idx`, `sk`). */
 export function extractSearchIndex(resource: { resourceType: string }, options: ExtractOptions = {}): SearchIndex {
-  const idx: IndexEntry[] = [];
+  const idx: IndexEntries = {};
   const sk: SortKeys = {};
   for (const { def, evaluate, convert } of extractorsFor(resource.resourceType)) {
     let values: TypedValue[];
@@ -102,7 +102,7 @@ export function extractSearchIndex(resource: { resourceType: string }, options: 
     }
     if (values.length === 0) continue;
     const entries = dedupe(values.flatMap((v) => convert(def.code, v)));
-    idx.push(...entries);
+    (idx[def.type] ??= []).push(...entries);
     const key = smallest(entries.map((e) => sortValue(def.type, e)));
     if (key !== undefined) sk[def.code] = key;
   }
@@ -124,8 +124,8 @@ function extractOnce(resource: { resourceType: string }, options?: ExtractOption
   return index;
 }
 
-/** The `idx` array of a resource (see extractSearchIndex). */
-export function extractIndexEntries(resource: { resourceType: string }, options?: ExtractOptions): IndexEntry[] {
+/** The `idx` entries of a resource by parameter type (see extractSearchIndex). */
+export function extractIndexEntries(resource: { resourceType: string }, options?: ExtractOptions): IndexEntries {
   return extractOnce(resource, options).idx;
 }
 

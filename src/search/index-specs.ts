@@ -1,19 +1,18 @@
 /**
- * Indexes each resource collection needs for the filters compile.ts produces:
- * equality fields first (p, then s/c...), the range field last.
+ * Indexes each resource collection needs for the filters compile.ts produces: equality
+ * fields first, the range field last. Entries are kept per parameter type (`idx.token` ...),
+ * so every entry lands in the indexes of its own type only: one key per entry (two for dates).
  */
 import type { IndexSpec } from '../store/types.js';
 
 export const INDEX_SPECS: readonly IndexSpec[] = [
-  { 'idx.p': 1, 'idx.s': 1, 'idx.c': 1 }, // token system|code, system|
-  { 'idx.p': 1, 'idx.c': 1 }, // token code
-  { 'idx.p': 1, 'idx.r': 1 }, // reference
-  { 'idx.p': 1, 'idx.i': 1 }, // reference :identifier
-  { 'idx.p': 1, 'idx.n': 1 }, // string starts-with
-  { 'idx.p': 1, 'idx.x': 1 }, // string :exact
-  { 'idx.p': 1, 'idx.lo': 1 }, // date eq, lt, sa...
-  { 'idx.p': 1, 'idx.hi': 1 }, // date gt, eb
-  { 'idx.p': 1, 'idx.v': 1 }, // number, quantity
-  { 'idx.p': 1, 'idx.u': 1 }, // uri
+  { 'idx.token.p': 1, 'idx.token.c': 1, 'idx.token.s': 1 }, // code, system|code (system| scans the parameter)
+  { 'idx.string.p': 1, 'idx.string.n': 1 }, // starts-with and :exact
+  { 'idx.reference.p': 1, 'idx.reference.r': 1 },
+  { 'idx.date.p': 1, 'idx.date.lo': 1 }, // eq, lt, le, sa, ap
+  { 'idx.date.p': 1, 'idx.date.hi': 1 }, // gt, ge, eb
+  { 'idx.number.p': 1, 'idx.number.v': 1 },
+  { 'idx.quantity.p': 1, 'idx.quantity.v': 1 },
+  { 'idx.uri.p': 1, 'idx.uri.u': 1 },
   { lastUpdated: 1 },
 ];

@@ -1,11 +1,11 @@
 /** The search layer's public API. */
 export type {
-  Clause, IndexEntry, Modifier, Prefix, SearchParameterDef, SearchParamType, SearchRequest, SearchValue, SortItem, SortKeys,
+  Clause, IndexEntries, IndexEntry, Modifier, Prefix, SearchParameterDef, SearchParamType, SearchRequest, SearchValue, SortItem, SortKeys,
 } from './types.js';
 export { searchParametersFor, searchParameter, supportedSearchParams } from './search-parameters.js';
 export { extractSearchIndex, extractIndexEntries, extractSortKeys, type SearchIndex } from './extract.js';
 export { parseSearch } from './parse.js';
-export { compileFilter, compileSort, sortField } from './compile.js';
+export { compileFilter, compileSort, entriesField, sortField } from './compile.js';
 export { INDEX_SPECS } from './index-specs.js';
 export { normalizeString } from './normalize.js';
 export { normalizeReference } from './values/reference.js';

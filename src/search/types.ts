@@ -19,7 +19,13 @@ export interface SearchParameterDef {
 }
 
 /**
- * One entry of a document's `idx` array. `p` is always the parameter code; the
+ * A document's index entries, one array per parameter type (`idx.token`, `idx.date` ...), so each
+ * entry goes only into the indexes of its own type and an index holds one key per entry.
+ */
+export type IndexEntries = Partial<Record<SearchParamType, IndexEntry[]>>;
+
+/**
+ * One entry of a document's `idx.<type>` array. `p` is always the parameter code; the
  * other fields depend on the parameter type:
  * - token: s (system), c (code / value), t (normalised display or text)
  * - string: n (normalised, for starts-with and :contains), x (exact original)

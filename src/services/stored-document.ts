@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4.js';
+import type { IndexEntries } from '../search/index.js';
 
 /** The current version of a resource, one per id, in the collection named after its type. */
 export interface CurrentDocument {
@@ -7,7 +8,7 @@ export interface CurrentDocument {
   lastUpdated: Date;
   deleted: boolean;
   resource: Resource | null;
-  idx: unknown[];
+  idx: IndexEntries;
   sk?: Record<string, unknown>;
   [key: string]: unknown;
 }

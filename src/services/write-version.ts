@@ -29,7 +29,7 @@ export async function writeVersion(
   const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
   const current: CurrentDocument = {
     _id: id, versionId, lastUpdated, deleted: !stored, resource: stored,
-    idx: stored ? extractIndexEntries(stored) : [],
+    idx: stored ? extractIndexEntries(stored) : {},
     sk: stored ? extractSortKeys(stored) : {},
   };
   const history: HistoryDocument = {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Observation, ServiceRequest } from 'fhir/r4.js';
-import { extractIndexEntries, extractSearchIndex, extractSortKeys, type IndexEntry } from '../../src/search/index.js';
+import { extractIndexEntries, extractSearchIndex, extractSortKeys, type IndexEntries, type IndexEntry } from '../../src/search/index.js';
 import { MAX_DATE } from '../../src/search/date-range.js';
 import { FSLI, observations, patients, SNILS, UCUM } from './fixtures.js';
 
@@ -14,8 +14,8 @@ function example(name: string): { resourceType: string; id?: string } {
   return JSON.parse(fs.readFileSync(path.join(EXAMPLES, name), 'utf8'));
 }
 
-function entriesOf(idx: IndexEntry[], p: string): IndexEntry[] {
-  return idx.filter((e) => e.p === p);
+function entriesOf(idx: IndexEntries, p: string): IndexEntry[] {
+  return Object.values(idx).flat().filter((e) => e.p === p);
 }
 
 const d = (iso: string) => new Date(iso);
@@ -34,6 +34,8 @@ t.test('HL7 patient-example', { skip: !haveExamples && 'r4-examples not availabl
   t.same(entriesOf(idx, 'address-city'), [{ p: 'address-city', n: 'pleasantville', x: 'PleasantVille' }]);
   t.same(entriesOf(idx, '_id'), [], '_id lives in the document, not in idx');
   t.same(entriesOf(idx, 'snils'), []);
+  t.same(Object.keys(idx).sort(), ['date', 'reference', 'string', 'token'], 'entries are grouped by parameter type');
+  t.ok(idx.token!.some((e) => e.p === 'gender') && idx.date!.some((e) => e.p === 'birthdate') && idx.string!.some((e) => e.p === 'family'));
 });
 
 t.test('HL7 observation-example-f001-glucose', { skip: !haveExamples && 'r4-examples not available' }, async (t) => {
@@ -77,7 +79,7 @@ t.test('every HL7 example extracts cleanly', { skip: !haveExamples && 'r4-exampl
   }
   let entries = 0;
   for (const resource of resources) {
-    const idx = extractIndexEntries(resource, { strict: true });
+    const idx = Object.values(extractIndexEntries(resource, { strict: true })).flat();
     entries += idx.length;
     const keys = idx.map((e) => JSON.stringify(e));
     if (new Set(keys).size !== keys.length) t.fail(`duplicate entries in ${resource.resourceType}`);
@@ -155,7 +157,7 @@ t.test('extraction time of a ~1.5 KB lab Observation', async (t) => {
   const start = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) extractSearchIndex(obs);
   const ms = Number(process.hrtime.bigint() - start) / 1e6 / runs;
-  t.comment(`extractSearchIndex: ${ms.toFixed(3)} ms per ${size}-byte Observation (${extractIndexEntries(obs).length} entries)`);
+  t.comment(`extractSearchIndex: ${ms.toFixed(3)} ms per ${size}-byte Observation (${Object.values(extractIndexEntries(obs)).flat().length} entries)`);
   t.ok(size > 1200 && size < 2000);
   t.ok(ms < 50, 'sanity bound only; the figure above is the measurement');
 });

@@ -9,7 +9,7 @@ export interface TestDoc {
   lastUpdated: Date;
   deleted: boolean;
   resource: { resourceType: string; id?: string };
-  idx: unknown[];
+  idx: unknown;
   sk: Record<string, unknown>;
   [key: string]: unknown;
 }

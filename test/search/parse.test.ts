@@ -43,24 +43,31 @@ t.test('clauses: comma is OR, repetition is AND, empty values are ignored', asyn
   }]);
 });
 
-t.test('filters keep equalities plain inside $elemMatch, ranges for starts-with', async (t) => {
+t.test('filters keep equalities plain inside $elemMatch on the entries of the parameter type', async (t) => {
   t.same(compileFilter(parse('Observation', 'code=urn:oid:1.2.643.5.1.13.13.11.1080|1000')),
-    { idx: { $elemMatch: { p: 'code', s: 'urn:oid:1.2.643.5.1.13.13.11.1080', c: '1000' } } });
+    { 'idx.token': { $elemMatch: { p: 'code', s: 'urn:oid:1.2.643.5.1.13.13.11.1080', c: '1000' } } });
   t.same(compileFilter(parse('Observation', 'status=final,amended')),
-    { idx: { $elemMatch: { p: 'status', c: { $in: ['final', 'amended'] } } } });
+    { 'idx.token': { $elemMatch: { p: 'status', c: { $in: ['final', 'amended'] } } } });
   t.same(compileFilter(parse('Patient', 'family=Ёлк')),
-    { idx: { $elemMatch: { p: 'family', n: { $gte: 'елк', $lt: 'елк\uffff' } } } });
-  t.same(compileFilter(parse('Patient', 'gender:missing=true')), { idx: { $not: { $elemMatch: { p: 'gender' } } } });
-  t.same(compileFilter(parse('Patient', 'family:contains=a.b')), { idx: { $elemMatch: { p: 'family', n: { $regex: 'a\\.b' } } } });
+    { 'idx.string': { $elemMatch: { p: 'family', n: { $gte: 'елк', $lt: 'елк\uffff' } } } });
+  t.same(compileFilter(parse('Patient', 'family:exact=Ёлкин')),
+    { 'idx.string': { $elemMatch: { p: 'family', n: 'елкин', x: 'Ёлкин' } } }, ':exact also pins n so the string index serves it');
+  t.same(compileFilter(parse('Patient', 'gender:missing=true')), { 'idx.token': { $not: { $elemMatch: { p: 'gender' } } } });
+  t.same(compileFilter(parse('Patient', 'family:contains=a.b')), { 'idx.string': { $elemMatch: { p: 'family', n: { $regex: 'a\\.b' } } } });
   t.same(compileFilter(parse('Patient', 'gender=male&active=true')), {
-    $and: [{ idx: { $elemMatch: { p: 'gender', c: 'male' } } }, { idx: { $elemMatch: { p: 'active', c: 'true' } } }],
+    $and: [{ 'idx.token': { $elemMatch: { p: 'gender', c: 'male' } } }, { 'idx.token': { $elemMatch: { p: 'active', c: 'true' } } }],
   });
   t.same(compileFilter(parse('Patient', '')), {});
 });
 
-t.test('INDEX_SPECS start with idx.p and cover every entry field', async (t) => {
-  for (const field of ['s', 'c', 'r', 'i', 'n', 'x', 'lo', 'hi', 'v', 'u']) {
-    t.ok(INDEX_SPECS.some((spec) => Object.keys(spec)[0] === 'idx.p' && `idx.${field}` in spec), field);
+t.test('INDEX_SPECS lead with the parameter code of each entry type and serve every equality field', async (t) => {
+  const expected: Record<string, string[]> = {
+    token: ['c', 's'], string: ['n'], reference: ['r'], date: ['lo', 'hi'], number: ['v'], quantity: ['v'], uri: ['u'],
+  };
+  for (const [type, fields] of Object.entries(expected)) {
+    for (const field of fields) {
+      t.ok(INDEX_SPECS.some((spec) => Object.keys(spec)[0] === `idx.${type}.p` && `idx.${type}.${field}` in spec), `${type}.${field}`);
+    }
   }
   t.ok(INDEX_SPECS.some((spec) => 'lastUpdated' in spec));
 });
