@@ -2,7 +2,7 @@
  * Index bounds for one field's condition. Bounds only need to be a superset
  * of the matches: every candidate is re-checked with mingo.
  */
-import { TAG, encodeComponent, isIndexableScalar, isPlainObject, tagOf } from './key-codec.ts';
+import { TAG, encodeComponent, isIndexableScalar, isPlainObject, isRangeSafe, tagOf } from './key-codec.ts';
 
 export type FieldBounds =
   | { kind: 'points'; comps: Buffer[] }
@@ -22,7 +22,7 @@ function pointsOf(values: unknown[]): FieldBounds | null {
 }
 
 function rangeBound(v: unknown): number | null {
-  if (!isIndexableScalar(v) || v === null) return null;
+  if (!isIndexableScalar(v) || v === null || !isRangeSafe(v)) return null;
   const tag = tagOf(v);
   return RANGE_TAGS.has(tag) ? tag : null;
 }

@@ -1,20 +1,23 @@
 /**
- * Persistent index definitions. A version counter, bumped in the same write
+ * Persistent index definitions. A version token, replaced in the same write
  * transaction as any index change, lets every process (several may share the
- * env) notice an index created elsewhere before it reads or writes.
+ * env) notice an index created or flagged elsewhere before it reads or writes.
+ * Tokens are random, so a token seen inside a transaction that later aborted
+ * is never reused by a different catalog state.
  */
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { IndexDef } from './index-keys.ts';
 
 const VERSION_KEY = 'version';
 
 export class Catalog {
-  private cache = new Map<string, { version: number; defs: IndexDef[] }>();
+  private cache = new Map<string, { version: unknown; defs: IndexDef[] }>();
 
   constructor(private readonly db: Database<unknown, string>) {}
 
-  private version(): number {
-    return (this.db.get(VERSION_KEY) as number | undefined) ?? 0;
+  private version(): unknown {
+    return this.db.get(VERSION_KEY) ?? 0;
   }
 
   indexes(collection: string): IndexDef[] {
@@ -30,9 +33,9 @@ export class Catalog {
     return defs;
   }
 
-  /** Must run inside a write transaction. */
-  addIndex(collection: string, def: IndexDef): void {
+  /** Adds or replaces a definition. Must run inside a write transaction. */
+  putIndex(collection: string, def: IndexDef): void {
     this.db.put(`index:${collection}:${def.name}`, def);
-    this.db.put(VERSION_KEY, this.version() + 1);
+    this.db.put(VERSION_KEY, randomUUID());
   }
 }

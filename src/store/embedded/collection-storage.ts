@@ -8,7 +8,8 @@ import type { Database } from 'lmdb';
 import type { Document } from '../types.ts';
 import type { Catalog } from './catalog.ts';
 import { StoreError, duplicateKeyError } from './errors.ts';
-import { type IndexDef, entryKeys, indexTuples, valuesKey } from './index-keys.ts';
+import { type IndexDef, entryKeys, indexTuples } from './index-keys.ts';
+import { newTraits, traitsKnown, withTraits } from './index-traits.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
 import type { Interval, Plan } from './planner.ts';
 
@@ -67,6 +68,23 @@ export class CollectionStorage {
     }
   }
 
+  /** Index entries (key and primary key) in key order, or reversed, counted as keys examined. */
+  *entriesInOrder(interval: Interval, reverse: boolean, stats: ScanStats): Generator<{ key: Buffer; pk: Buffer }> {
+    if (Buffer.compare(interval.start, interval.end) >= 0) return;
+    const range = reverse ? { start: interval.end, end: interval.start, reverse } : interval;
+    for (const { key, value } of this.entries.getRange(range)) {
+      stats.keysExamined++;
+      yield { key, pk: value };
+    }
+  }
+
+  /** The document at `pk`, counted as examined. */
+  fetch(pk: Buffer, stats: ScanStats): Document | undefined {
+    const doc = this.docs.get(pk);
+    if (doc !== undefined) stats.docsExamined++;
+    return doc;
+  }
+
   private *candidateKeys(plan: Plan, stats: ScanStats): Generator<Buffer> {
     if (plan.stage === 'IDHACK') {
       for (const id of plan.ids) yield encodePrimaryKey(id);
@@ -95,12 +113,21 @@ export class CollectionStorage {
         if (!before.has(k)) this.assertUnique(def, entry.values, pk, next);
       }
     }
+    if (next) this.recordTraits(next);
     for (const { before, after } of changes) {
       for (const [k, entry] of before) if (!after.has(k)) this.entries.remove(entry.key);
       for (const [k, entry] of after) if (!before.has(k)) this.entries.put(entry.key, pk);
     }
     if (next) this.docs.put(pk, next);
     else this.docs.remove(pk);
+  }
+
+  /** Flags fields of `doc` that stop an index from providing sort order (same write transaction). */
+  private recordTraits(doc: Document): void {
+    for (const def of this.indexes()) {
+      const traits = newTraits(def, doc);
+      if (traits) this.catalog.putIndex(this.name, withTraits(def, traits));
+    }
   }
 
   private assertUnique(def: IndexDef, values: Buffer, pk: Buffer, doc: Document | null): void {
@@ -114,17 +141,34 @@ export class CollectionStorage {
     const sameKey = (d: IndexDef) => JSON.stringify(Object.entries(d.key)) === JSON.stringify(Object.entries(def.key));
     const existing = this.indexes().find((d) => d.name === def.name || sameKey(d));
     if (existing) {
-      if (existing.name === def.name && sameKey(existing) && existing.unique === def.unique) return;
-      throw new StoreError(`An index with name or key ${def.name} already exists with different options`, 85);
+      if (existing.name !== def.name || !sameKey(existing) || existing.unique !== def.unique) {
+        throw new StoreError(`An index with name or key ${def.name} already exists with different options`, 85);
+      }
+      if (!traitsKnown(existing)) this.catalog.putIndex(this.name, this.traitsOfAll(existing));
+      return;
     }
-    this.buildIndex(def);
-    this.catalog.addIndex(this.name, def);
+    this.catalog.putIndex(this.name, this.buildIndex(def));
   }
 
-  /** Adds entries for every existing document (inside the write transaction that records the definition). */
-  private buildIndex(def: IndexDef): void {
+  /** `def` with the traits of every stored document (for definitions stored before traits existed). */
+  private traitsOfAll(def: IndexDef): IndexDef {
+    let out: IndexDef = { ...def, multikey: [], unordered: [] };
+    for (const { value: doc } of this.docs.getRange({})) {
+      const traits = newTraits(out, doc);
+      if (traits) out = withTraits(out, traits);
+    }
+    return out;
+  }
+  /**
+   * Adds entries for every existing document (inside the write transaction that records the definition);
+   * returns the definition with the traits of those documents.
+   */
+  private buildIndex(def: IndexDef): IndexDef {
     const seenValues = new Map<string, string>();
+    let built: IndexDef = { ...def, multikey: [], unordered: [] };
     for (const { key: pk, value: doc } of this.docs.getRange({})) {
+      const traits = newTraits(built, doc);
+      if (traits) built = withTraits(built, traits);
       for (const { key, values } of entryKeys(def, doc, pk).values()) {
         if (def.unique) {
           const v = values.toString('latin1');
@@ -137,6 +181,7 @@ export class CollectionStorage {
         this.entries.put(key, pk);
       }
     }
+    return built;
   }
 }
 

@@ -1,7 +1,7 @@
 /** A lazily executed find: nothing is read until toArray() or explain(). */
 import type { Cursor, Document, Filter, FindOptions } from '../types.ts';
 import type { CollectionStorage } from './collection-storage.ts';
-import { earlyStop, explainOf, matchCommitted, shape } from './query-exec.ts';
+import { explainOf, findCommitted, shape } from './query-exec.ts';
 import type { EmbeddedSession } from './session.ts';
 
 export class EmbeddedCursor<T extends Document> implements Cursor<T> {
@@ -13,17 +13,15 @@ export class EmbeddedCursor<T extends Document> implements Cursor<T> {
   ) {}
 
   async toArray(): Promise<T[]> {
-    if (this.session) {
-      const docs = this.session.find(this.storage, this.filter, this.options);
-      return shape(docs, { projection: this.options.projection }) as T[];
-    }
-    const result = matchCommitted(this.storage, this.filter, earlyStop(this.options));
-    return shape(result.docs, this.options) as T[];
+    const docs = this.session
+      ? this.session.find(this.storage, this.filter, this.options)
+      : findCommitted(this.storage, this.filter, this.options).docs;
+    return shape(docs, { projection: this.options.projection }) as T[];
   }
 
   /** MongoDB-like explain of the committed-data part of the query (ignores a session's overlay). */
   async explain(): Promise<unknown> {
-    const result = matchCommitted(this.storage, this.filter, earlyStop(this.options));
-    return explainOf(result, shape(result.docs, this.options).length);
+    const result = findCommitted(this.storage, this.filter, this.options);
+    return explainOf(result, result.docs.length);
   }
 }

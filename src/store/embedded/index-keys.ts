@@ -11,6 +11,10 @@ export interface IndexDef {
   name: string;
   key: Record<string, 1 | -1>;
   unique: boolean;
+  /** Fields that have held an array (see index-traits.ts). */
+  multikey?: string[];
+  /** Fields that have held a value whose key order is not mingo's sort order (see index-traits.ts). */
+  unordered?: string[];
 }
 
 interface PendingField {

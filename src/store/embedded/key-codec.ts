@@ -113,6 +113,15 @@ export function isIndexableScalar(v: unknown): boolean {
   );
 }
 
+/**
+ * Whether a range bound compares with stored keys exactly as mingo compares values.
+ * Not for strings holding UTF-16 code units from U+D800 up (UTF-8 byte order differs
+ * from UTF-16 order there) or long enough to be truncated in keys.
+ */
+export function isRangeSafe(v: unknown): boolean {
+  return typeof v !== 'string' || (!/[\uD800-\uFFFF]/.test(v) && Buffer.byteLength(v) <= MAX_STRING_KEY_BYTES - 4);
+}
+
 export function tagOf(v: unknown): number {
   return encodeComponent(v)[0];
 }
@@ -120,4 +129,15 @@ export function tagOf(v: unknown): number {
 /** A key that sorts just after every NaN of the given double-typed tag. */
 export function nanComponent(tag: number): Buffer {
   return encodeDouble(tag, NaN);
+}
+
+/** Length in bytes of the index key component that starts at `offset`. */
+export function componentLength(key: Buffer, offset: number): number {
+  const tag = key[offset];
+  if (tag === TAG.NUMBER || tag === TAG.DATE) return 9;
+  if (tag === TAG.BOOL) return 2;
+  if (tag !== TAG.STRING) return 1;
+  let i = offset + 1;
+  while (!(key[i] === 0 && key[i + 1] === 1)) i += key[i] === 0 ? 2 : 1;
+  return i + 2 - offset;
 }

@@ -31,7 +31,7 @@ function isNumericSegmentPath(path: string): boolean {
   return path.split('.').some((s) => /^\d+$/.test(s));
 }
 
-function conjuncts(filter: Record<string, unknown>): [string, unknown][] {
+export function conjuncts(filter: Record<string, unknown>): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(filter)) {
     if (k === '$and' && Array.isArray(v)) {

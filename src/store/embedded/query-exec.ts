@@ -1,11 +1,19 @@
 /**
- * Runs a filter against committed state: plan, scan candidates, re-check every
- * candidate with mingo, then sort/skip/limit/project with mingo.
+ * Runs a find against committed state. Without a sort: plan, scan candidates,
+ * re-check every candidate with mingo, stop at skip + limit. With a sort and a
+ * limit, an index that provides the order is walked in order and stops early
+ * (ordered-scan.ts). The choice: when the filter's own plan examines at most
+ * 10 × (skip + limit) keys, it runs and mingo sorts the result in memory;
+ * otherwise the ordered scan runs with a budget of as many documents as the
+ * filter plan would examine (unlimited from 10,000 keys or a full scan), and
+ * past the budget the query falls back to the filter plan and an in-memory sort.
  */
 import { Query, find } from 'mingo';
-import type { Document, Filter, FindOptions } from '../types.ts';
+import type { Document, Filter, FindOptions, SortSpec } from '../types.ts';
 import type { CollectionStorage, ScanStats } from './collection-storage.ts';
+import { runOrderedScan } from './ordered-scan.ts';
 import { type Plan, isExactIdFilter, planQuery } from './planner.ts';
+import { type OrderedScan, orderedScanPlan } from './sort-plan.ts';
 
 export interface MatchResult {
   docs: Document[];
@@ -13,7 +21,21 @@ export interface MatchResult {
   stats: ScanStats;
 }
 
+/** A find's page of documents (sorted, skipped, limited; not projected) and how it was produced. */
+export interface FindResult extends MatchResult {
+  /** Set when the index order provided the sort. */
+  ordered?: OrderedScan;
+  sort?: SortSpec;
+}
+
 export type Matcher = (doc: Document) => boolean;
+
+export const sortPlanTuning = {
+  /** Filter plans that would examine at least this many keys give the ordered scan an unlimited budget. */
+  estimateCap: 10_000,
+  /** Filter plans examining at most this many keys per needed match just sort in memory. */
+  inMemoryFactor: 10,
+};
 
 export function matcherOf(filter: Filter): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
@@ -21,10 +43,18 @@ export function matcherOf(filter: Filter): Matcher {
   return (doc) => query.test(doc as never);
 }
 
+function planFor(storage: CollectionStorage, filter: Filter): Plan {
+  return planQuery(filter, storage.indexes(), (intervals) => storage.countKeys(intervals));
+}
+
 /** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
-export function matchCommitted(storage: CollectionStorage, filter: Filter, stopAfter = Infinity): MatchResult {
-  const plan = planQuery(filter, storage.indexes(), (intervals) => storage.countKeys(intervals));
-  const stats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+export function matchCommitted(
+  storage: CollectionStorage,
+  filter: Filter,
+  stopAfter = Infinity,
+  plan = planFor(storage, filter),
+  stats: ScanStats = { keysExamined: 0, docsExamined: 0 },
+): MatchResult {
   const test = isExactIdFilter(filter) ? () => true : matcherOf(filter);
   const docs: Document[] = [];
   if (stopAfter <= 0) return { docs, plan, stats };
@@ -36,11 +66,41 @@ export function matchCommitted(storage: CollectionStorage, filter: Filter, stopA
   return { docs, plan, stats };
 }
 
-/** How many matches an unsorted query needs before it can stop scanning. */
-export function earlyStop(options: FindOptions): number {
-  if (options.sort && Object.keys(options.sort).length > 0) return Infinity;
+function sortOf(options: FindOptions): SortSpec | undefined {
+  return options.sort && Object.keys(options.sort).length > 0 ? options.sort : undefined;
+}
+
+/** How many matches the query needs before it can stop (skip + limit). */
+function needed(options: FindOptions): number {
   if (options.limit === undefined || options.limit === 0) return Infinity;
   return (options.skip ?? 0) + Math.abs(options.limit);
+}
+
+/** Index keys the filter plan would examine, or Infinity when that is unknown or large. */
+function filterCost(storage: CollectionStorage, plan: Plan): number {
+  if (plan.stage === 'COLLSCAN') return Infinity;
+  if (plan.stage === 'IDHACK') return plan.ids.length;
+  if (plan.stage === 'OR') return plan.plans.reduce((n, p) => n + filterCost(storage, p), 0);
+  const cap = sortPlanTuning.estimateCap;
+  const n = cap > 0 ? storage.countKeys(plan.intervals, cap) : 0;
+  return n >= cap ? Infinity : n;
+}
+
+/** Sorted, skipped and limited matching committed documents. */
+export function findCommitted(storage: CollectionStorage, filter: Filter, options: FindOptions): FindResult {
+  const sort = sortOf(options);
+  const page = { skip: options.skip, limit: options.limit };
+  const plan = planFor(storage, filter);
+  const stats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+  const need = needed(options);
+  const scan = sort && need < Infinity && plan.stage !== 'IDHACK' ? orderedScanPlan(filter, sort, storage.indexes()) : null;
+  const budget = scan ? filterCost(storage, plan) : 0;
+  if (scan && sort && budget > sortPlanTuning.inMemoryFactor * need) {
+    const docs = runOrderedScan(storage, scan, matcherOf(filter), sort, { need, budget }, stats);
+    if (docs) return { docs: shape(docs, page), plan, stats, ordered: scan, sort };
+  }
+  const result = matchCommitted(storage, filter, sort ? Infinity : need, plan, stats);
+  return { ...result, docs: shape(result.docs, { sort, ...page }), sort };
 }
 
 /** Sort, skip, limit and projection with mingo's semantics. */
@@ -54,15 +114,25 @@ export function shape(docs: Document[], options: FindOptions): Document[] {
   return out;
 }
 
-export function explainOf(result: MatchResult, nReturned: number): unknown {
+export function explainOf(result: FindResult, nReturned: number): unknown {
   return {
-    queryPlanner: { winningPlan: describePlan(result.plan) },
+    queryPlanner: { winningPlan: describeFind(result) },
     executionStats: {
       nReturned,
       totalKeysExamined: result.stats.keysExamined,
       totalDocsExamined: result.stats.docsExamined,
     },
   };
+}
+
+function describeFind(result: FindResult): Record<string, unknown> {
+  const { ordered, sort, plan } = result;
+  if (ordered) {
+    const { index, reverse } = ordered;
+    return { stage: 'IXSCAN', indexName: index.name, keyPattern: index.key, sortedByIndex: true, direction: reverse ? 'backward' : 'forward' };
+  }
+  if (sort) return { stage: 'SORT', sortPattern: sort, inputStage: describePlan(plan) };
+  return describePlan(plan);
 }
 
 function describePlan(plan: Plan): Record<string, unknown> {

@@ -1,0 +1,74 @@
+/**
+ * What an index has ever stored in each field, as far as sorting is concerned.
+ * An index can hand out documents in sort order only for fields that never
+ * held an array (multikey) and never held a value whose key order may differ
+ * from mingo's sort order. Both lists only grow, like MongoDB's multikey flag,
+ * and are updated in the write transaction that stores the document.
+ * Definitions stored before traits existed have neither list: unknown traits
+ * never provide sort order until createIndex is called again and fills them in.
+ */
+import type { IndexDef } from './index-keys.ts';
+import { MAX_STRING_KEY_BYTES, isPlainObject } from './key-codec.ts';
+
+export interface FieldTraits {
+  /** Fields that held an array somewhere along their path. */
+  multikey: string[];
+  /** Fields that held a value the key order cannot sort like mingo (see `orderSafe`). */
+  unordered: string[];
+}
+
+interface Resolved {
+  value: unknown;
+  viaArray: boolean;
+}
+
+function resolvePath(doc: unknown, path: string): Resolved {
+  let value = doc;
+  for (const seg of path.split('.')) {
+    if (Array.isArray(value)) return { value, viaArray: true };
+    value = isPlainObject(value) ? value[seg] : undefined;
+  }
+  return { value, viaArray: Array.isArray(value) };
+}
+
+/**
+ * Values whose index key sorts exactly where mingo's sort puts them. Excluded:
+ * NaN and invalid dates (mingo compares them inconsistently), strings with
+ * UTF-16 code units from U+D800 up (UTF-8 byte order differs from UTF-16 there),
+ * strings long enough to be truncated in keys, and types other than these.
+ */
+function orderSafe(v: unknown): boolean {
+  if (v === undefined || v === null || typeof v === 'boolean' || isPlainObject(v)) return true;
+  if (typeof v === 'number') return !Number.isNaN(v);
+  if (v instanceof Date) return !Number.isNaN(v.getTime());
+  if (typeof v === 'string') return !/[\uD800-\uFFFF]/.test(v) && Buffer.byteLength(v) <= MAX_STRING_KEY_BYTES;
+  return false;
+}
+
+export function traitsKnown(def: IndexDef): boolean {
+  return Array.isArray(def.multikey) && Array.isArray(def.unordered);
+}
+
+/** Traits of `doc` that `def` has not recorded yet, or null if there are none (or `def` tracks none). */
+export function newTraits(def: IndexDef, doc: unknown): FieldTraits | null {
+  if (!traitsKnown(def)) return null;
+  const multikey: string[] = [];
+  const unordered: string[] = [];
+  for (const field of Object.keys(def.key)) {
+    const { value, viaArray } = resolvePath(doc, field);
+    if (viaArray && !def.multikey?.includes(field)) multikey.push(field);
+    if (!viaArray && !orderSafe(value) && !def.unordered?.includes(field)) unordered.push(field);
+  }
+  return multikey.length + unordered.length > 0 ? { multikey, unordered } : null;
+}
+
+export function withTraits(def: IndexDef, traits: FieldTraits): IndexDef {
+  const union = (a: string[] | undefined, b: string[]) => [...new Set([...(a ?? []), ...b])];
+  return { ...def, multikey: union(def.multikey, traits.multikey), unordered: union(def.unordered, traits.unordered) };
+}
+
+/** Whether the index's key order is mingo's sort order for this field. */
+export function sortsLikeMingo(def: IndexDef, field: string): boolean {
+  if (!traitsKnown(def)) return false;
+  return !def.multikey?.includes(field) && !def.unordered?.includes(field) && !field.split('.').some((s) => /^\d+$/.test(s));
+}

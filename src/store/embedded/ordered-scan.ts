@@ -1,0 +1,66 @@
+/**
+ * Runs an index-ordered scan: walks the index in sort order, fetches and
+ * re-checks each candidate with mingo, and stops once enough matches are
+ * found. Keys whose sorted components are equal form a group; a group is
+ * sorted in memory by the full sort spec (for the sort fields the index does
+ * not serve, and for values the key encoding cannot tell apart, such as
+ * objects), so a group must be complete before the scan stops.
+ */
+import { find } from 'mingo';
+import type { Document, SortSpec } from '../types.ts';
+import type { CollectionStorage, ScanStats } from './collection-storage.ts';
+import { componentLength } from './key-codec.ts';
+import type { Matcher } from './query-exec.ts';
+import type { OrderedScan } from './sort-plan.ts';
+
+export interface OrderedScanLimits {
+  /** Matches needed (skip + limit). */
+  need: number;
+  /** Give up (return null) after examining more documents than this. */
+  budget: number;
+}
+
+/** The sorted components of an index key: the bytes that decide its group. */
+function groupKey(key: Buffer, scan: OrderedScan): Buffer {
+  let end = scan.prefixLength;
+  for (let i = 0; i < scan.sortedComponents; i++) end += componentLength(key, end);
+  return key.subarray(scan.prefixLength, end);
+}
+
+function sortGroup(group: Map<string, Document>, sort: SortSpec): Document[] {
+  const docs = [...group.values()];
+  return docs.length > 1 ? (find(docs, {}).sort(sort).all() as Document[]) : docs;
+}
+
+/** At least `need` matches in sort order (every match if fewer), or null when over budget. */
+export function runOrderedScan(
+  storage: CollectionStorage,
+  scan: OrderedScan,
+  test: Matcher,
+  sort: SortSpec,
+  limits: OrderedScanLimits,
+  stats: ScanStats,
+): Document[] | null {
+  const out: Document[] = [];
+  let group = new Map<string, Document>();
+  let seen = new Set<string>();
+  let current: Buffer | null = null;
+  for (const { key, pk } of storage.entriesInOrder(scan.interval, scan.reverse, stats)) {
+    const gk = groupKey(key, scan);
+    if (current && !gk.equals(current)) {
+      out.push(...sortGroup(group, sort));
+      group = new Map();
+      seen = new Set();
+      if (out.length >= limits.need) return out;
+    }
+    current = gk;
+    const id = pk.toString('latin1');
+    if (seen.has(id)) continue; // another key of the same document (a multikey field outside the sort)
+    seen.add(id);
+    if (stats.docsExamined >= limits.budget) return null;
+    const doc = storage.fetch(pk, stats);
+    if (doc !== undefined && test(doc)) group.set(id, doc);
+  }
+  out.push(...sortGroup(group, sort));
+  return out;
+}
