@@ -16,8 +16,19 @@ import type { OrderedScan } from './sort-plan.ts';
 export interface OrderedScanLimits {
   /** Matches needed (skip + limit). */
   need: number;
-  /** Give up (return null) after examining more documents than this. */
+  /** Give up (return null) after examining this many documents... */
   budget: number;
+  /** ...unless this, called once when the budget runs out, returns a larger one. */
+  extend?: () => number;
+}
+
+/** Whether the scan may examine one more document. */
+function withinBudget(limits: OrderedScanLimits, examined: number): boolean {
+  if (examined < limits.budget) return true;
+  if (!limits.extend) return false;
+  limits.budget = limits.extend();
+  limits.extend = undefined;
+  return examined < limits.budget;
 }
 
 /** The sorted components of an index key: the bytes that decide its group. */
@@ -57,7 +68,7 @@ export function runOrderedScan(
     const id = pk.toString('latin1');
     if (seen.has(id)) continue; // another key of the same document (a multikey field outside the sort)
     seen.add(id);
-    if (stats.docsExamined >= limits.budget) return null;
+    if (!withinBudget(limits, stats.docsExamined)) return null;
     const doc = storage.fetch(pk, stats);
     if (doc !== undefined && test(doc)) group.set(id, doc);
   }

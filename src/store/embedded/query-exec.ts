@@ -4,8 +4,9 @@
  * limit, an index that provides the order is walked in order and stops early
  * (ordered-scan.ts). The choice: when the filter's own plan examines at most
  * 10 × (skip + limit) keys, it runs and mingo sorts the result in memory;
- * otherwise the ordered scan runs with a budget of as many documents as the
- * filter plan would examine (unlimited from 10,000 keys or a full scan), and
+ * otherwise the ordered scan runs. Should it examine more documents than that,
+ * it gets a budget of as many documents as the filter plan would examine
+ * (counted then; unlimited from 10,000 keys or for a full scan), and
  * past the budget the query falls back to the filter plan and an in-memory sort.
  */
 import { Query, find } from 'mingo';
@@ -35,6 +36,8 @@ export const sortPlanTuning = {
   estimateCap: 10_000,
   /** Filter plans examining at most this many keys per needed match just sort in memory. */
   inMemoryFactor: 10,
+  /** Tests: use an index-ordered scan whenever one can serve the sort, with no budget. */
+  alwaysOrdered: false,
 };
 
 export function matcherOf(filter: Filter): Matcher {
@@ -76,12 +79,11 @@ function needed(options: FindOptions): number {
   return (options.skip ?? 0) + Math.abs(options.limit);
 }
 
-/** Index keys the filter plan would examine, or Infinity when that is unknown or large. */
-function filterCost(storage: CollectionStorage, plan: Plan): number {
+/** Index keys the filter plan would examine, or Infinity when that is unknown or at least `cap`. */
+function filterCost(storage: CollectionStorage, plan: Plan, cap: number): number {
   if (plan.stage === 'COLLSCAN') return Infinity;
   if (plan.stage === 'IDHACK') return plan.ids.length;
-  if (plan.stage === 'OR') return plan.plans.reduce((n, p) => n + filterCost(storage, p), 0);
-  const cap = sortPlanTuning.estimateCap;
+  if (plan.stage === 'OR') return plan.plans.reduce((n, p) => n + filterCost(storage, p, cap), 0);
   const n = cap > 0 ? storage.countKeys(plan.intervals, cap) : 0;
   return n >= cap ? Infinity : n;
 }
@@ -94,9 +96,12 @@ export function findCommitted(storage: CollectionStorage, filter: Filter, option
   const stats: ScanStats = { keysExamined: 0, docsExamined: 0 };
   const need = needed(options);
   const scan = sort && need < Infinity && plan.stage !== 'IDHACK' ? orderedScanPlan(filter, sort, storage.indexes()) : null;
-  const budget = scan ? filterCost(storage, plan) : 0;
-  if (scan && sort && budget > sortPlanTuning.inMemoryFactor * need) {
-    const docs = runOrderedScan(storage, scan, matcherOf(filter), sort, { need, budget }, stats);
+  const { inMemoryFactor, estimateCap, alwaysOrdered } = sortPlanTuning;
+  const inMemory = inMemoryFactor * need;
+  if (scan && sort && (alwaysOrdered || filterCost(storage, plan, inMemory + 1) > inMemory)) {
+    // counting keys costs time too: only done if the ordered scan runs long
+    const limits = alwaysOrdered ? { need, budget: Infinity } : { need, budget: inMemory, extend: () => filterCost(storage, plan, estimateCap) };
+    const docs = runOrderedScan(storage, scan, matcherOf(filter), sort, limits, stats);
     if (docs) return { docs: shape(docs, page), plan, stats, ordered: scan, sort };
   }
   const result = matchCommitted(storage, filter, sort ? Infinity : need, plan, stats);

@@ -28,7 +28,7 @@ export class EmbeddedStore implements Store {
   collection<T extends Document = Document>(name: string): EmbeddedCollection<T> {
     let coll = this.collections.get(name);
     if (!coll) {
-      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary' }) as unknown as Database<Document, Buffer>;
+      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', compression: { threshold: 256 } }) as unknown as Database<Document, Buffer>;
       const entries = this.env.openDB({ name: `index:${name}`, keyEncoding: 'binary', encoding: 'binary' }) as unknown as Database<Buffer, Buffer>;
       coll = new EmbeddedCollection(new CollectionStorage(name, docs, entries, this.catalog), this.env);
       this.collections.set(name, coll);
