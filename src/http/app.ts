@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/errors.js';
+import { RESOURCE_TYPES } from '../fhir/resource-types.js';
 import { Repository } from '../services/repository.js';
 import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
@@ -68,7 +69,7 @@ function route(handler: InteractionHandler, context: ServerContext) {
 export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   const repository = new Repository(store);
-  await repository.collections.ensureHistory();
+  await repository.collections.ensureAll(RESOURCE_TYPES);
   const context: ServerContext = { config, store, repository };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);

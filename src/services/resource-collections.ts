@@ -8,7 +8,7 @@ const HISTORY_INDEXES = [
   { type: 1, lastUpdated: -1, _id: -1 },
 ] as const;
 
-/** Creates each resource type's collection indexes once, on first use of that type. */
+/** Creates the collection indexes of each resource type and of the history, once per process. */
 export class ResourceCollections {
   private readonly ready = new Map<string, Promise<void>>();
 
@@ -24,7 +24,12 @@ export class ResourceCollections {
     return pending;
   }
 
-  async ensureHistory(): Promise<void> {
+  /** At start: every type's indexes exist before the first request (createIndex is idempotent). */
+  async ensureAll(types: readonly string[]): Promise<void> {
+    await Promise.all([this.ensureHistory(), ...types.map((type) => this.ensure(type))]);
+  }
+
+  private async ensureHistory(): Promise<void> {
     const history = this.store.collection(HISTORY_COLLECTION);
     for (const spec of HISTORY_INDEXES) await history.createIndex({ ...spec });
   }
