@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 
 const body = JSON.parse(process.env.BARE_BODY ?? '{}') as object;
 const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 app.get('/bare/:id', async () => body);
 app.post('/bare', async (request, reply) => reply.code(201).send(request.body));
 app.put('/bare/:id', async (request) => request.body);
