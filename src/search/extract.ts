@@ -33,6 +33,8 @@ interface Extractor {
   def: SearchParameterDef;
   evaluate: Evaluator;
   convert: Converter;
+  /** Top-level keys of the resource the expression reads (see Evaluator.keys). */
+  keys: readonly string[] | undefined;
 }
 
 const extractors = new Map<string, Extractor[]>();
@@ -42,7 +44,10 @@ function extractorsFor(type: string): Extractor[] {
   if (list) return list;
   list = [...searchParametersFor(type).values()]
     .filter((def) => !DOCUMENT_FIELDS.has(def.code) && CONVERTERS[def.type])
-    .map((def) => ({ def, evaluate: compileExpression(def.expression), convert: CONVERTERS[def.type]! }));
+    .map((def) => {
+      const evaluate = compileExpression(def.expression);
+      return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys };
+    });
   extractors.set(type, list);
   return list;
 }
@@ -51,14 +56,45 @@ function entryKey(e: IndexEntry): string {
   return [e.p, e.s, e.c, e.t, e.n, e.x, e.r, e.i, e.u, e.v, e.lo?.valueOf(), e.hi?.valueOf()].join('\u0000');
 }
 
-function dedupe(entries: IndexEntry[]): IndexEntry[] {
+/** A field as entryKey writes it (Array.join: undefined and null give ''). */
+function fieldText(v: unknown): string {
+  return v === undefined || v === null ? '' : typeof v === 'string' ? v : String(v.valueOf());
+}
+
+function sameField(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date && a.getTime() === b.getTime()) return true;
+  return fieldText(a) === fieldText(b);
+}
+
+/** Whether entryKey(a) === entryKey(b), field by field and without building the keys. */
+function sameEntry(a: IndexEntry, b: IndexEntry): boolean {
+  return sameField(a.p, b.p) && sameField(a.s, b.s) && sameField(a.c, b.c) && sameField(a.t, b.t)
+    && sameField(a.n, b.n) && sameField(a.x, b.x) && sameField(a.r, b.r) && sameField(a.i, b.i)
+    && sameField(a.u, b.u) && sameField(a.v, b.v) && sameField(a.lo, b.lo) && sameField(a.hi, b.hi);
+}
+
+/** Lists up to this long are deduplicated by comparing pairs, longer ones with a Set of keys. */
+const PAIRWISE_MAX = 16;
+
+/** The entries without repeats (the first of equal ones stays), appended to `out`. */
+function appendDistinct(entries: IndexEntry[], out: IndexEntry[]): void {
+  if (entries.length <= PAIRWISE_MAX) {
+    const start = out.length;
+    outer: for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      for (let j = start; j < out.length; j++) if (sameEntry(out[j], e)) continue outer;
+      out.push(e);
+    }
+    return;
+  }
   const seen = new Set<string>();
-  return entries.filter((e) => {
+  for (const e of entries) {
     const key = entryKey(e);
-    if (seen.has(key)) return false;
+    if (seen.has(key)) continue;
     seen.add(key);
-    return true;
-  });
+    out.push(e);
+  }
 }
 
 /** The value a resource sorts by for one parameter (the smallest of its entries). */
@@ -74,10 +110,6 @@ function sortValue(type: SearchParamType, e: IndexEntry): string | number | Date
   }
 }
 
-function smallest(values: (string | number | Date | undefined)[]): string | number | Date | undefined {
-  return values.reduce((min, v) => (v === undefined || (min !== undefined && min <= v) ? min : v), undefined);
-}
-
 export interface ExtractOptions {
   /** Throw when an expression fails to evaluate (tests); by default the parameter is skipped. */
   strict?: boolean;
@@ -88,11 +120,20 @@ export interface SearchIndex {
   sk: SortKeys;
 }
 
+function present(resource: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (resource[keys[i]] !== undefined) return true;
+  return false;
+}
+
 /** Index entries and sort keys of a resource, as the repository stores them (`idx`, `sk`). */
 export function extractSearchIndex(resource: { resourceType: string }, options: ExtractOptions = {}): SearchIndex {
   const idx: IndexEntries = {};
   const sk: SortKeys = {};
-  for (const { def, evaluate, convert } of extractorsFor(resource.resourceType)) {
+  const json = resource as unknown as Record<string, unknown>;
+  const list = extractorsFor(resource.resourceType);
+  for (let x = 0; x < list.length; x++) {
+    const { def, evaluate, convert, keys } = list[x];
+    if (keys !== undefined && !present(json, keys)) continue;
     let values: TypedValue[];
     try {
       values = evaluate(resource);
@@ -101,35 +142,27 @@ export function extractSearchIndex(resource: { resourceType: string }, options: 
       continue;
     }
     if (values.length === 0) continue;
-    const entries = dedupe(values.flatMap((v) => convert(def.code, v)));
-    (idx[def.type] ??= []).push(...entries);
-    const key = smallest(entries.map((e) => sortValue(def.type, e)));
+    const converted = values.length === 1 ? convert(def.code, values[0]) : values.flatMap((v) => convert(def.code, v));
+    const target = (idx[def.type] ??= []);
+    const start = target.length;
+    appendDistinct(converted, target);
+    // The smallest sort value; the first of equal ones, undefined ones skipped.
+    let key: string | number | Date | undefined;
+    for (let i = start; i < target.length; i++) {
+      const v = sortValue(def.type, target[i]);
+      if (v !== undefined && (key === undefined || !(key <= v))) key = v;
+    }
     if (key !== undefined) sk[def.code] = key;
   }
   return { idx, sk };
 }
 
-/**
- * The last extraction, so that extractIndexEntries and extractSortKeys called one after
- * the other on the same resource evaluate it once. The JSON text guards against a
- * resource object that was changed in between.
- */
-let last: { resource: object; json: string; index: SearchIndex } | undefined;
-
-function extractOnce(resource: { resourceType: string }, options?: ExtractOptions): SearchIndex {
-  const json = JSON.stringify(resource);
-  if (last && last.resource === resource && last.json === json) return last.index;
-  const index = extractSearchIndex(resource, options);
-  last = { resource, json, index };
-  return index;
-}
-
-/** The `idx` entries of a resource by parameter type (see extractSearchIndex). */
+/** The `idx` entries of a resource by parameter type (see extractSearchIndex, which gives both at once). */
 export function extractIndexEntries(resource: { resourceType: string }, options?: ExtractOptions): IndexEntries {
-  return extractOnce(resource, options).idx;
+  return extractSearchIndex(resource, options).idx;
 }
 
-/** The `sk` sort keys of a resource (see extractSearchIndex). */
+/** The `sk` sort keys of a resource (see extractSearchIndex, which gives both at once). */
 export function extractSortKeys(resource: { resourceType: string }, options?: ExtractOptions): SortKeys {
-  return extractOnce(resource, options).sk;
+  return extractSearchIndex(resource, options).sk;
 }

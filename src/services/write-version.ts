@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r4.js';
-import { extractIndexEntries, extractSortKeys } from '../search/index.js';
+import { extractSearchIndex } from '../search/index.js';
 import type { Session, Store } from '../store/types.js';
 import {
   type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey, versionOfHistory,
@@ -29,8 +29,7 @@ export async function writeVersion(
   const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
   const current: CurrentDocument = {
     _id: id, versionId, lastUpdated, deleted: !stored, resource: stored,
-    idx: stored ? extractIndexEntries(stored) : {},
-    sk: stored ? extractSortKeys(stored) : {},
+    ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
   };
   const history: HistoryDocument = {
     _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, resource: stored,

@@ -28,13 +28,46 @@ t.test('rewriting for fhirpath.js', async (t) => {
 
 t.test('simple shapes are recognised, others left to fhirpath', async (t) => {
   for (const e of ['Patient.name.family', '(Observation.value as Quantity)', 'Condition.onset.as(Age)',
-    'Observation.subject.where(resolve() is Patient)', 'Resource.meta.tag', 'Observation.value.ofType(Period)']) {
+    'Observation.subject.where(resolve() is Patient)', 'Resource.meta.tag', 'Observation.value.ofType(Period)',
+    "Patient.telecom.where(system='email')", "Patient.identifier.where(system = 'a' or system = 'b')",
+    '(Observation.value as CodeableConcept).text', "Library.relatedArtifact.where(type='successor').resource",
+    'Patient.deceased.exists() and Patient.deceased != false']) {
     t.ok(compileSimplePath(e), e);
   }
-  for (const e of ["Patient.telecom.where(system='email')", '(Observation.value as CodeableConcept).text',
-    'Patient.deceased.exists() and Patient.deceased != false']) {
+  for (const e of ['Patient.deceased.exists()', 'Patient.deceased.exists() and Patient.active != false',
+    'Bundle.entry[0].resource', "Patient.telecom.where(system='email').value.exists()",
+    "Patient.telecom.where(system != 'email')", "Patient.telecom.where(rank = '1')", 'Patient.name.where(given.exists())',
+    '(Observation.value as CodeableConcept).text.lower()']) {
     t.notOk(compileSimplePath(e), e);
   }
+});
+
+t.test('fast path and fhirpath agree on edge cases of where(), as and exists()', async (t) => {
+  const resources: { resourceType: string }[] = [
+    { resourceType: 'Patient' },
+    { resourceType: 'Patient', deceasedBoolean: true }, { resourceType: 'Patient', deceasedBoolean: false },
+    { resourceType: 'Patient', deceasedDateTime: '2015' }, { resourceType: 'Patient', deceasedBoolean: [false] },
+    { resourceType: 'Patient', _deceasedBoolean: { extension: [{ url: 'x', valueString: 'y' }] } },
+    {
+      resourceType: 'Patient',
+      telecom: [{ system: 'Phone', value: 'a' }, { system: 'phone', value: 'b' }, { system: ['phone'], value: 'c' },
+        { system: ['phone', 'phone'], value: 'd' }, { value: 'e' }, { _system: { id: 'x' }, value: 'f' }, { system: 'email', value: 'g' }],
+      identifier: [{ system: 'urn:oid:1.2.643.100.3', value: '1' }, { system: 'urn:oid:1.2.643.2.69.1.1.1.6.223', value: '2' },
+        { system: 'urn:oid:1.2.643.2.69.1.1.1.6.228', value: '3' }, { value: '4' }],
+    },
+    { resourceType: 'Observation', valueCodeableConcept: { text: 'a' } }, { resourceType: 'Observation', valueString: 'a' },
+    { resourceType: 'Observation', valueCodeableConcept: { coding: [{ code: 'x' }] } },
+  ];
+  let compared = 0;
+  for (const resource of resources) {
+    for (const def of searchParametersFor(resource.resourceType).values()) {
+      const fast = compileExpression(def.expression)(resource);
+      const slow = compileExpression(def.expression, { fhirpathOnly: true })(resource);
+      compared += fast.length;
+      t.same(fast.map((v) => [v.value, v.type.toLowerCase()]), slow.map((v) => [v.value, v.type.toLowerCase()]), `${JSON.stringify(resource)} ${def.code}`);
+    }
+  }
+  t.ok(compared > 10, `${compared} values compared`);
 });
 
 t.test('fast path and fhirpath give the same values for every parameter of every example', async (t) => {
