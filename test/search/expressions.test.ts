@@ -43,7 +43,7 @@ t.test('simple shapes are recognised, others left to fhirpath', async (t) => {
 });
 
 t.test('fast path and fhirpath agree on edge cases of where(), as and exists()', async (t) => {
-  const resources: { resourceType: string }[] = [
+  const resources: { resourceType: string; [key: string]: unknown }[] = [
     { resourceType: 'Patient' },
     { resourceType: 'Patient', deceasedBoolean: true }, { resourceType: 'Patient', deceasedBoolean: false },
     { resourceType: 'Patient', deceasedDateTime: '2015' }, { resourceType: 'Patient', deceasedBoolean: [false] },
