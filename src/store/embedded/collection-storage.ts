@@ -4,14 +4,30 @@
  * step. Writes must run inside an lmdb write transaction; reads may run
  * anywhere (inside one they see the transaction's state).
  */
-import type { Database } from 'lmdb';
+import { type Database, asBinary } from 'lmdb';
 import type { Document } from '../types.ts';
 import type { Catalog } from './catalog.ts';
-import { StoreError, duplicateKeyError } from './errors.ts';
-import { type IndexDef, entryKeys, indexTuples } from './index-keys.ts';
+import { NeedsChildTransaction, StoreError, duplicateKeyError } from './errors.ts';
+import { type IndexDef, compileIndex, entryKeys, indexKeys, indexTuples } from './index-keys.ts';
 import { newTraits, traitsKnown, withTraits } from './index-traits.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
 import type { Interval, Plan } from './planner.ts';
+
+/** A write with everything computed and checked: applying it only writes. */
+export interface PreparedWrite {
+  pk: Buffer;
+  next: Document | null;
+  value: unknown;
+  removes: Buffer[];
+  puts: Buffer[];
+}
+
+const NO_KEYS: Buffer[] = [];
+const latin1 = (b: Buffer) => b.toString('latin1');
+
+function keyTooLarge(max: number): Error {
+  return new Error(`Key size is larger than the maximum key size (${max})`);
+}
 
 export interface ScanStats {
   keysExamined: number;
@@ -19,12 +35,20 @@ export interface ScanStats {
 }
 
 export class CollectionStorage {
+  /** lmdb's limit on key length. */
+  private readonly maxKeySize: number;
+  /** The documents database's own value encoder. */
+  private readonly encoder: { encode(value: unknown): Uint8Array };
+
   constructor(
     readonly name: string,
     private readonly docs: Database<Document, Buffer>,
     private readonly entries: Database<Buffer, Buffer>,
     private readonly catalog: Catalog,
-  ) {}
+  ) {
+    this.maxKeySize = (entries as unknown as { maxKeySize?: number }).maxKeySize ?? 511;
+    this.encoder = (docs as unknown as { encoder: { encode(value: unknown): Uint8Array } }).encoder;
+  }
 
   indexes(): IndexDef[] {
     return this.catalog.indexes(this.name);
@@ -102,24 +126,52 @@ export class CollectionStorage {
 
   /** Replaces (or with `next` null, deletes) the document at `pk`, checking unique indexes first. */
   write(pk: Buffer, next: Document | null, prev: Document | undefined): void {
-    const changes = this.indexes().map((def) => {
-      const before = prev ? entryKeys(def, prev, pk) : new Map();
-      const after = next ? entryKeys(def, next, pk) : new Map();
-      return { def, before, after };
-    });
-    for (const { def, before, after } of changes) {
-      if (!def.unique) continue;
-      for (const [k, entry] of after) {
-        if (!before.has(k)) this.assertUnique(def, entry.values, pk, next);
+    this.apply(this.prepare(pk, next, prev, true));
+  }
+
+  /**
+   * Everything a write needs, computed without writing anything: the index keys to
+   * remove and add, the encoded document, and the checks (key sizes and, with
+   * `checkUnique`, unique indexes against the current state) that could fail. Once
+   * prepared, `apply` only writes. Without `checkUnique` a collection with a unique
+   * index throws NeedsChildTransaction: its checks must see the writes applied before
+   * it in the same commit, so it needs the sequential path, in an abortable transaction.
+   */
+  prepare(pk: Buffer, next: Document | null, prev: Document | undefined, checkUnique: boolean): PreparedWrite {
+    const removes: Buffer[] = [];
+    const puts: Buffer[] = [];
+    const maxKeySize = this.maxKeySize;
+    if (pk.length > maxKeySize) throw keyTooLarge(maxKeySize);
+    for (const def of this.indexes()) {
+      if (def.unique && !checkUnique) throw new NeedsChildTransaction();
+      const index = compileIndex(def);
+      const after = next ? indexKeys(index, next, pk) : NO_KEYS;
+      const before = prev ? indexKeys(index, prev, pk) : NO_KEYS;
+      let added = after;
+      if (before.length > 0) {
+        const beforeSet = new Set(before.map(latin1));
+        const afterSet = new Set(after.map(latin1));
+        for (const key of before) if (!afterSet.has(latin1(key))) removes.push(key);
+        added = after.filter((key) => !beforeSet.has(latin1(key)));
+      }
+      for (const key of added) {
+        if (key.length > maxKeySize) throw keyTooLarge(maxKeySize);
+        if (def.unique) this.assertUnique(def, key.subarray(0, key.length - pk.length), pk, next);
+        puts.push(key);
       }
     }
-    if (next) this.recordTraits(next);
-    for (const { before, after } of changes) {
-      for (const [k, entry] of before) if (!after.has(k)) this.entries.remove(entry.key);
-      for (const [k, entry] of after) if (!before.has(k)) this.entries.put(entry.key, pk);
-    }
-    if (next) this.docs.put(pk, next);
-    else this.docs.remove(pk);
+    // encoded here so that an unencodable value fails before anything is written
+    const value = next ? asBinary(Buffer.from(this.encoder.encode(next))) : null;
+    return { pk, next, value, removes, puts };
+  }
+
+  /** Writes a prepared write (inside the write transaction it was prepared in). */
+  apply(w: PreparedWrite): void {
+    if (w.next) this.recordTraits(w.next);
+    for (const key of w.removes) this.entries.remove(key);
+    for (const key of w.puts) this.entries.put(key, w.pk);
+    if (w.value) this.docs.put(w.pk, w.value as unknown as Document);
+    else this.docs.remove(w.pk);
   }
 
   /** Flags fields of `doc` that stop an index from providing sort order (same write transaction). */
@@ -136,7 +188,10 @@ export class CollectionStorage {
     }
   }
 
-  /** Idempotent: the same definition again is a no-op; a clashing one is an error, as in MongoDB. */
+  /**
+   * Idempotent: the same definition again is a no-op; a clashing one is an error, as in MongoDB.
+   * A definition stored before index ids existed gets an id, and its entries are rewritten under it.
+   */
   addIndex(def: IndexDef): void {
     const sameKey = (d: IndexDef) => JSON.stringify(Object.entries(d.key)) === JSON.stringify(Object.entries(def.key));
     const existing = this.indexes().find((d) => d.name === def.name || sameKey(d));
@@ -144,10 +199,19 @@ export class CollectionStorage {
       if (existing.name !== def.name || !sameKey(existing) || existing.unique !== def.unique) {
         throw new StoreError(`An index with name or key ${def.name} already exists with different options`, 85);
       }
-      if (!traitsKnown(existing)) this.catalog.putIndex(this.name, this.traitsOfAll(existing));
+      if (existing.id === undefined) {
+        const legacy = compileIndex(existing).prefix;
+        for (const key of this.entries.getKeys({ start: legacy, end: Buffer.concat([legacy, END]) })) this.entries.remove(key);
+        const { id } = this.catalog.putIndex(this.name, { ...existing, multikey: [], unordered: [] });
+        this.catalog.putIndex(this.name, this.buildIndex({ ...existing, id }));
+      } else if (!traitsKnown(existing)) {
+        this.catalog.putIndex(this.name, this.traitsOfAll(existing));
+      }
       return;
     }
-    this.catalog.putIndex(this.name, this.buildIndex(def));
+    // stored first (with no traits: it provides no order until built) to get its id
+    const { id } = this.catalog.putIndex(this.name, { ...def, multikey: [], unordered: [] });
+    this.catalog.putIndex(this.name, this.buildIndex({ ...def, id }));
   }
 
   /** `def` with the traits of every stored document (for definitions stored before traits existed). */

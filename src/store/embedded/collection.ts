@@ -25,9 +25,17 @@ import type {
 import type { CollectionStorage } from './collection-storage.ts';
 import { EmbeddedCursor } from './cursor.ts';
 import { directView } from './direct-view.ts';
+import { NeedsChildTransaction, duplicateKeyError } from './errors.ts';
+import { encodePrimaryKey } from './key-codec.ts';
 import { matchCommitted, shape } from './query-exec.ts';
 import { EmbeddedSession } from './session.ts';
 import * as ops from './write-ops.ts';
+
+/** Inserts a document with a fresh id inside a write transaction (see CollectionStorage.prepare). */
+function insertNew(storage: CollectionStorage, pk: Buffer, doc: Document, abortable: boolean): void {
+  if (storage.getBinary(pk) !== undefined) throw duplicateKeyError(storage.name, '_id_', { _id: doc._id });
+  storage.apply(storage.prepare(pk, doc, undefined, abortable));
+}
 
 export class EmbeddedCollection<T extends Document = Document> implements Collection<T> {
   constructor(
@@ -51,9 +59,21 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     return result;
   }
 
+  /** The one copy of `doc` (the caller may change its object afterwards); the store keeps it. */
   async insertOne(doc: T, options?: SessionOption): Promise<InsertOneResult> {
-    const copy = structuredClone(ops.withId(doc));
-    return this.write(options, (view) => ops.insertOne(view, this.storage, copy));
+    const copy: Document = structuredClone(ops.withId(doc));
+    const session = this.sessionOf(options);
+    if (session) return ops.insertOne(session, this.storage, copy);
+    const pk = encodePrimaryKey(copy._id);
+    try {
+      // a plain write transaction in the current batch: everything is checked before anything is written
+      await this.env.transaction(() => insertNew(this.storage, pk, copy, false));
+    } catch (err) {
+      if (!(err instanceof NeedsChildTransaction)) throw err;
+      await this.env.childTransaction(() => insertNew(this.storage, pk, copy, true));
+    }
+    await this.env.flushed;
+    return { insertedId: copy._id };
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
@@ -66,7 +86,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   async replaceOne(filter: Filter, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {
-    const copy = structuredClone(replacement);
+    // in a session the operation runs now, and copies the replacement itself; otherwise it runs later
+    const copy = this.sessionOf(options) ? replacement : structuredClone(replacement);
     return (await this.write(options, (view) => ops.replaceOne(view, this.storage, filter, copy, options?.upsert))).result;
   }
 
@@ -101,7 +122,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     );
     const doc = options.returnDocument === 'after' ? outcome.after : outcome.before;
     if (!doc) return null;
-    return shape([doc], { projection: options.projection })[0] as T;
+    // `after` may be the very object a session holds as its pending write
+    return shape([structuredClone(doc)], { projection: options.projection })[0] as T;
   }
 
   async bulkWrite(operations: BulkWriteOperation<T>[], options?: SessionOption): Promise<BulkWriteResult> {

@@ -41,3 +41,13 @@ export class ConflictSignal extends Error {
     super('transaction read set changed');
   }
 }
+
+/**
+ * Thrown, before anything is written, by a commit prepared for a plain (not abortable)
+ * write transaction when it needs an abortable one; the commit is then run again in one.
+ */
+export class NeedsChildTransaction extends Error {
+  constructor() {
+    super('commit needs an abortable transaction');
+  }
+}

@@ -7,7 +7,7 @@
  * Definitions stored before traits existed have neither list: unknown traits
  * never provide sort order until createIndex is called again and fills them in.
  */
-import type { IndexDef } from './index-keys.ts';
+import { type IndexDef, compileIndex } from './index-keys.ts';
 import { MAX_STRING_KEY_BYTES, isPlainObject } from './key-codec.ts';
 
 export interface FieldTraits {
@@ -22,9 +22,9 @@ interface Resolved {
   viaArray: boolean;
 }
 
-function resolvePath(doc: unknown, path: string): Resolved {
+function resolvePath(doc: unknown, segs: string[]): Resolved {
   let value = doc;
-  for (const seg of path.split('.')) {
+  for (const seg of segs) {
     if (Array.isArray(value)) return { value, viaArray: true };
     value = isPlainObject(value) ? value[seg] : undefined;
   }
@@ -41,7 +41,7 @@ function orderSafe(v: unknown): boolean {
   if (v === undefined || v === null || typeof v === 'boolean' || isPlainObject(v)) return true;
   if (typeof v === 'number') return !Number.isNaN(v);
   if (v instanceof Date) return !Number.isNaN(v.getTime());
-  if (typeof v === 'string') return !/[\uD800-\uFFFF]/.test(v) && Buffer.byteLength(v) <= MAX_STRING_KEY_BYTES;
+  if (typeof v === 'string') return !/[\uD800-\uFFFF]/.test(v) && (v.length * 3 <= MAX_STRING_KEY_BYTES || Buffer.byteLength(v) <= MAX_STRING_KEY_BYTES);
   return false;
 }
 
@@ -52,14 +52,19 @@ export function traitsKnown(def: IndexDef): boolean {
 /** Traits of `doc` that `def` has not recorded yet, or null if there are none (or `def` tracks none). */
 export function newTraits(def: IndexDef, doc: unknown): FieldTraits | null {
   if (!traitsKnown(def)) return null;
-  const multikey: string[] = [];
-  const unordered: string[] = [];
-  for (const field of Object.keys(def.key)) {
-    const { value, viaArray } = resolvePath(doc, field);
-    if (viaArray && !def.multikey?.includes(field)) multikey.push(field);
-    if (!viaArray && !orderSafe(value) && !def.unordered?.includes(field)) unordered.push(field);
+  const { fields, segs } = compileIndex(def);
+  let multikey: string[] | null = null;
+  let unordered: string[] | null = null;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const { value, viaArray } = resolvePath(doc, segs[i]);
+    if (viaArray) {
+      if (!def.multikey?.includes(field)) (multikey ??= []).push(field);
+    } else if (!orderSafe(value) && !def.unordered?.includes(field)) {
+      (unordered ??= []).push(field);
+    }
   }
-  return multikey.length + unordered.length > 0 ? { multikey, unordered } : null;
+  return multikey || unordered ? { multikey: multikey ?? [], unordered: unordered ?? [] } : null;
 }
 
 export function withTraits(def: IndexDef, traits: FieldTraits): IndexDef {

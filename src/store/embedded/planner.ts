@@ -108,7 +108,7 @@ function score(used: FieldBounds[]): number {
 }
 
 function intervalsOf(index: IndexDef, used: FieldBounds[]): Interval[] {
-  let prefixes = [indexPrefix(index.name)];
+  let prefixes = [indexPrefix(index)];
   const last = used[used.length - 1];
   for (const b of used.slice(0, -1)) {
     if (b.kind !== 'points') break;

@@ -7,7 +7,7 @@
  * (serialisable, including phantoms), and then applies the writes.
  */
 import type { Document, Filter, FindOptions, Session } from '../types.ts';
-import type { CollectionStorage } from './collection-storage.ts';
+import type { CollectionStorage, PreparedWrite } from './collection-storage.ts';
 import { ConflictSignal, StoreError, WRITE_CONFLICT, duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
 import { type Matcher, matchCommitted, matcherOf, shape } from './query-exec.ts';
@@ -48,16 +48,20 @@ export class EmbeddedSession implements Session, View {
     return m;
   }
 
-  /** Records what a document looked like; seeing it change mid-transaction is a write conflict. */
-  private recordDoc(storage: CollectionStorage, pk: Buffer): void {
+  /**
+   * Records what a document looked like; seeing it change mid-transaction is a write conflict.
+   * Returns its committed bytes (undefined when absent).
+   */
+  private recordDoc(storage: CollectionStorage, pk: Buffer, key = keyOf(pk)): Buffer | undefined {
     let m = this.docReads.get(storage);
     if (!m) this.docReads.set(storage, (m = new Map()));
     const bytes = storage.getBinary(pk);
-    const seen = m.get(keyOf(pk));
-    if (!seen) m.set(keyOf(pk), { pk, bytes });
+    const seen = m.get(key);
+    if (!seen) m.set(key, { pk, bytes });
     else if (!sameBytes(seen.bytes, bytes)) {
       throw new StoreError('WriteConflict: document changed during the transaction', WRITE_CONFLICT, ['TransientTransactionError']);
     }
+    return bytes;
   }
 
   find(storage: CollectionStorage, filter: Filter, options: FindOptions): Document[] {
@@ -68,9 +72,10 @@ export class EmbeddedSession implements Session, View {
     const merged: Document[] = [];
     for (const doc of committed) {
       const pk = encodePrimaryKey(doc._id);
-      ids.add(keyOf(pk));
-      this.recordDoc(storage, pk);
-      if (!overlay.has(keyOf(pk))) merged.push(doc);
+      const key = keyOf(pk);
+      ids.add(key);
+      this.recordDoc(storage, pk, key);
+      if (!overlay.has(key)) merged.push(doc);
     }
     this.filterReads.push({ storage, filter, ids });
     const test: Matcher = matcherOf(filter);
@@ -78,20 +83,23 @@ export class EmbeddedSession implements Session, View {
     return shape(merged, { sort: options.sort, skip: options.skip, limit: options.limit });
   }
 
+  /** `doc` becomes the session's: the caller passes a copy nobody else holds (as for replace). */
   insert(storage: CollectionStorage, doc: Document): void {
     this.assertActive();
     const pk = encodePrimaryKey(doc._id);
-    const pending = this.pending(storage).get(keyOf(pk));
-    this.recordDoc(storage, pk);
-    const exists = pending ? pending.doc !== null : storage.getBinary(pk) !== undefined;
+    const key = keyOf(pk);
+    const writes = this.pending(storage);
+    const pending = writes.get(key);
+    const committed = this.recordDoc(storage, pk, key);
+    const exists = pending ? pending.doc !== null : committed !== undefined;
     if (exists) throw duplicateKeyError(storage.name, '_id_', { _id: doc._id });
-    this.pending(storage).set(keyOf(pk), { pk, doc: structuredClone(doc) });
+    writes.set(key, { pk, doc });
   }
 
   replace(storage: CollectionStorage, prev: Document, next: Document): void {
     this.assertActive();
     const pk = encodePrimaryKey(prev._id);
-    this.pending(storage).set(keyOf(pk), { pk, doc: structuredClone(next) });
+    this.pending(storage).set(keyOf(pk), { pk, doc: next });
   }
 
   remove(storage: CollectionStorage, prev: Document): void {
@@ -100,8 +108,14 @@ export class EmbeddedSession implements Session, View {
     this.pending(storage).set(keyOf(pk), { pk, doc: null });
   }
 
-  /** Runs inside an lmdb write transaction; throws ConflictSignal when a recorded read no longer holds. */
-  commit(): void {
+  /**
+   * Runs inside an lmdb write transaction; throws ConflictSignal when a recorded read no longer holds.
+   * With `abortable` false (a plain write transaction, which cannot undo writes) every write is
+   * prepared and checked before the first is applied; a write that can only be checked against
+   * the ones applied before it throws NeedsChildTransaction, still before anything is written.
+   * With `abortable` (a child transaction) writes are checked and applied one by one.
+   */
+  commit(abortable: boolean): void {
     for (const [storage, reads] of this.docReads) {
       for (const { pk, bytes } of reads.values()) {
         if (!sameBytes(bytes, storage.getBinary(pk))) throw new ConflictSignal();
@@ -112,13 +126,23 @@ export class EmbeddedSession implements Session, View {
       if (now.length !== ids.size) throw new ConflictSignal();
       for (const doc of now) if (!ids.has(keyOf(encodePrimaryKey(doc._id)))) throw new ConflictSignal();
     }
+    const prepared: [CollectionStorage, PreparedWrite][] = [];
     for (const [storage, pending] of this.writes) {
-      for (const { pk, doc } of pending.values()) {
-        const prev = storage.get(pk);
+      for (const [key, { pk, doc }] of pending) {
+        const prev = this.committedDoc(storage, pk, key);
         if (doc === null && prev === undefined) continue;
-        storage.write(pk, doc, prev);
+        if (abortable) storage.write(pk, doc, prev);
+        else prepared.push([storage, storage.prepare(pk, doc, prev, false)]);
       }
     }
+    for (const [storage, write] of prepared) storage.apply(write);
+  }
+
+  /** The committed document at `pk`; a recorded (and just validated) absence needs no read. */
+  private committedDoc(storage: CollectionStorage, pk: Buffer, key: string): Document | undefined {
+    const read = this.docReads.get(storage)?.get(key);
+    if (read && read.bytes === undefined) return undefined;
+    return storage.get(pk);
   }
 
   hasWrites(): boolean {

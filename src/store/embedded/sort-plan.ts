@@ -69,7 +69,7 @@ function candidate(def: IndexDef, filter: Filter, sort: SortSpec): OrderedScan |
   const dir = rest[0][1];
   const served = servedCount(def, fixed.length, rest, dir);
   if (served === 0) return null;
-  const base = Buffer.concat([indexPrefix(def.name), ...comps]);
+  const base = Buffer.concat([indexPrefix(def), ...comps]);
   const { lo, hi } = filterRange(filter, rest[0][0]);
   const interval = { start: Buffer.concat([base, lo ?? Buffer.alloc(0)]), end: Buffer.concat([base, hi ?? END]) };
   return { index: def, interval, reverse: dir === -1, prefixLength: base.length, sortedComponents: served, fixed };

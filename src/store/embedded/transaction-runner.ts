@@ -1,10 +1,11 @@
 /**
  * withTransaction for the embedded engine: run `work` against a fresh session,
- * then validate-and-commit in one lmdb write transaction; on conflict, re-run
+ * then validate-and-commit in one lmdb write transaction (shared with the other
+ * writes of the same batch, so one durable commit covers many); on conflict, re-run
  * `work` (as the driver does for TransientTransactionError), a bounded number of times.
  */
 import type { RootDatabase } from 'lmdb';
-import { ConflictSignal, writeConflictError } from './errors.ts';
+import { ConflictSignal, NeedsChildTransaction, writeConflictError } from './errors.ts';
 import { EmbeddedSession } from './session.ts';
 
 const MAX_ATTEMPTS = 100;
@@ -25,7 +26,13 @@ export async function runTransaction<R>(env: RootDatabase, work: (session: Embed
     try {
       const result = await work(session);
       session.end();
-      await env.childTransaction(() => session.commit());
+      try {
+        // a plain write transaction: a child transaction costs a copy of every page it touches
+        await env.transaction(() => session.commit(false));
+      } catch (err) {
+        if (!(err instanceof NeedsChildTransaction)) throw err;
+        await env.childTransaction(() => session.commit(true));
+      }
       await env.flushed;
       return result;
     } catch (err) {
