@@ -9,17 +9,22 @@ import type { Document } from '../types.ts';
 import type { Catalog } from './catalog.ts';
 import { NeedsChildTransaction, StoreError, duplicateKeyError } from './errors.ts';
 import { type IndexDef, compileIndex, entryKeys, indexKeys, indexTuples } from './index-keys.ts';
-import { newTraits, traitsKnown, withTraits } from './index-traits.ts';
+import { type FieldTraits, docTraits, missingTraits, newTraits, traitsKnown, withTraits } from './index-traits.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
 import type { Interval, Plan } from './planner.ts';
 
 /** A write with everything computed and checked: applying it only writes. */
 export interface PreparedWrite {
   pk: Buffer;
-  next: Document | null;
-  value: unknown;
+  /** The encoded document, or null to delete. */
+  bytes: Buffer | null;
   removes: Buffer[];
   puts: Buffer[];
+  /** The index definitions the keys were made for, and the document's traits for each. */
+  defs: IndexDef[];
+  traits: (FieldTraits | null)[];
+  /** The document replaced, as known when prepared. */
+  prev: Document | undefined;
 }
 
 const NO_KEYS: Buffer[] = [];
@@ -38,7 +43,7 @@ export class CollectionStorage {
   /** lmdb's limit on key length. */
   private readonly maxKeySize: number;
   /** The documents database's own value encoder. */
-  private readonly encoder: { encode(value: unknown): Uint8Array };
+  private readonly encoder: { encode(value: unknown): Uint8Array; decode(bytes: Buffer): Document };
 
   constructor(
     readonly name: string,
@@ -47,7 +52,7 @@ export class CollectionStorage {
     private readonly catalog: Catalog,
   ) {
     this.maxKeySize = (entries as unknown as { maxKeySize?: number }).maxKeySize ?? 511;
-    this.encoder = (docs as unknown as { encoder: { encode(value: unknown): Uint8Array } }).encoder;
+    this.encoder = (docs as unknown as { encoder: CollectionStorage['encoder'] }).encoder;
   }
 
   indexes(): IndexDef[] {
@@ -131,18 +136,21 @@ export class CollectionStorage {
 
   /**
    * Everything a write needs, computed without writing anything: the index keys to
-   * remove and add, the encoded document, and the checks (key sizes and, with
-   * `checkUnique`, unique indexes against the current state) that could fail. Once
-   * prepared, `apply` only writes. Without `checkUnique` a collection with a unique
+   * remove and add, the encoded document, its index traits, and the checks (key sizes
+   * and, with `checkUnique`, unique indexes against the current state) that could fail.
+   * Once prepared, `apply` only writes. Without `checkUnique` a collection with a unique
    * index throws NeedsChildTransaction: its checks must see the writes applied before
    * it in the same commit, so it needs the sequential path, in an abortable transaction.
+   * The encoding is also a snapshot: the caller may change `next` afterwards.
    */
   prepare(pk: Buffer, next: Document | null, prev: Document | undefined, checkUnique: boolean): PreparedWrite {
     const removes: Buffer[] = [];
     const puts: Buffer[] = [];
     const maxKeySize = this.maxKeySize;
     if (pk.length > maxKeySize) throw keyTooLarge(maxKeySize);
-    for (const def of this.indexes()) {
+    const defs = this.indexes();
+    const traits: (FieldTraits | null)[] = [];
+    for (const def of defs) {
       if (def.unique && !checkUnique) throw new NeedsChildTransaction();
       const index = compileIndex(def);
       const after = next ? indexKeys(index, next, pk) : NO_KEYS;
@@ -159,26 +167,49 @@ export class CollectionStorage {
         if (def.unique) this.assertUnique(def, key.subarray(0, key.length - pk.length), pk, next);
         puts.push(key);
       }
+      traits.push(next ? docTraits(def, next) : null);
     }
     // encoded here so that an unencodable value fails before anything is written
-    const value = next ? asBinary(Buffer.from(this.encoder.encode(next))) : null;
-    return { pk, next, value, removes, puts };
+    const bytes = next ? Buffer.from(this.encoder.encode(next)) : null;
+    return { pk, bytes, removes, puts, defs, traits, prev };
   }
 
-  /** Writes a prepared write (inside the write transaction it was prepared in). */
+  /** Whether a write prepared earlier (perhaps in another transaction) still has the right index keys. */
+  isCurrent(w: PreparedWrite): boolean {
+    const defs = this.indexes();
+    if (defs === w.defs) return true;
+    if (defs.length !== w.defs.length) return false;
+    // traits may have changed since; the keys depend only on the ids (never reused) and fields
+    for (let i = 0; i < defs.length; i++) {
+      const a = defs[i];
+      const b = w.defs[i];
+      if (a.name !== b.name || a.id !== b.id || a.id === undefined || a.unique !== b.unique) return false;
+    }
+    return true;
+  }
+
+  /** The document a prepared write stores. */
+  decode(bytes: Buffer): Document {
+    return this.encoder.decode(bytes);
+  }
+
+  /** Writes a prepared write (inside the write transaction it was prepared in, or one where it `isCurrent`). */
   apply(w: PreparedWrite): void {
-    if (w.next) this.recordTraits(w.next);
+    this.recordTraits(w);
     for (const key of w.removes) this.entries.remove(key);
     for (const key of w.puts) this.entries.put(key, w.pk);
-    if (w.value) this.docs.put(w.pk, w.value as unknown as Document);
+    if (w.bytes) this.docs.put(w.pk, asBinary(w.bytes) as unknown as Document);
     else this.docs.remove(w.pk);
   }
 
-  /** Flags fields of `doc` that stop an index from providing sort order (same write transaction). */
-  private recordTraits(doc: Document): void {
-    for (const def of this.indexes()) {
-      const traits = newTraits(def, doc);
-      if (traits) this.catalog.putIndex(this.name, withTraits(def, traits));
+  /** Flags fields of the written document that stop an index from providing sort order (same write transaction). */
+  private recordTraits(w: PreparedWrite): void {
+    for (let i = 0; i < w.traits.length; i++) {
+      const traits = w.traits[i];
+      if (!traits) continue;
+      const def = this.indexes().find((d) => d.name === w.defs[i].name);
+      const missing = def && missingTraits(def, traits);
+      if (def && missing) this.catalog.putIndex(this.name, withTraits(def, missing));
     }
   }
 

@@ -22,7 +22,7 @@ import type {
   UpdateOptions,
   UpdateResult,
 } from '../types.ts';
-import type { CollectionStorage } from './collection-storage.ts';
+import type { CollectionStorage, PreparedWrite } from './collection-storage.ts';
 import { EmbeddedCursor } from './cursor.ts';
 import { directView } from './direct-view.ts';
 import { NeedsChildTransaction, duplicateKeyError } from './errors.ts';
@@ -30,12 +30,6 @@ import { encodePrimaryKey } from './key-codec.ts';
 import { matchCommitted, shape } from './query-exec.ts';
 import { EmbeddedSession } from './session.ts';
 import * as ops from './write-ops.ts';
-
-/** Inserts a document with a fresh id inside a write transaction (see CollectionStorage.prepare). */
-function insertNew(storage: CollectionStorage, pk: Buffer, doc: Document, abortable: boolean): void {
-  if (storage.getBinary(pk) !== undefined) throw duplicateKeyError(storage.name, '_id_', { _id: doc._id });
-  storage.apply(storage.prepare(pk, doc, undefined, abortable));
-}
 
 export class EmbeddedCollection<T extends Document = Document> implements Collection<T> {
   constructor(
@@ -59,21 +53,49 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     return result;
   }
 
-  /** The one copy of `doc` (the caller may change its object afterwards); the store keeps it. */
+  /**
+   * The document is encoded (and its index keys made) now, which is also the copy that
+   * lets the caller change its object afterwards; the store keeps only the encoding.
+   */
   async insertOne(doc: T, options?: SessionOption): Promise<InsertOneResult> {
-    const copy: Document = structuredClone(ops.withId(doc));
+    ops.withId(doc);
     const session = this.sessionOf(options);
-    if (session) return ops.insertOne(session, this.storage, copy);
-    const pk = encodePrimaryKey(copy._id);
+    const storage = this.storage;
+    const pk = encodePrimaryKey(doc._id);
+    let w: (PreparedWrite & { bytes: Buffer }) | undefined;
     try {
-      // a plain write transaction in the current batch: everything is checked before anything is written
-      await this.env.transaction(() => insertNew(this.storage, pk, copy, false));
+      w = storage.prepare(pk, doc, undefined, false) as PreparedWrite & { bytes: Buffer };
     } catch (err) {
       if (!(err instanceof NeedsChildTransaction)) throw err;
-      await this.env.childTransaction(() => insertNew(this.storage, pk, copy, true));
+    }
+    if (!w) {
+      // a unique index: checked against the writes applied before it, in an abortable transaction
+      const copy = structuredClone(doc);
+      return this.write(options, (view) => ops.insertOne(view, storage, copy));
+    }
+    if (session) {
+      session.insertPrepared(storage, doc._id, w);
+      return { insertedId: doc._id };
+    }
+    const prepared = w;
+    const assertNew = () => {
+      if (storage.getBinary(pk) !== undefined) throw duplicateKeyError(storage.name, '_id_', { _id: storage.decode(prepared.bytes)._id });
+    };
+    try {
+      // a plain write transaction in the current batch: everything is checked before anything is written
+      await this.env.transaction(() => {
+        assertNew();
+        storage.apply(storage.isCurrent(prepared) ? prepared : storage.prepare(pk, storage.decode(prepared.bytes), undefined, false));
+      });
+    } catch (err) {
+      if (!(err instanceof NeedsChildTransaction)) throw err;
+      await this.env.childTransaction(() => {
+        assertNew();
+        storage.write(pk, storage.decode(prepared.bytes), undefined);
+      });
     }
     await this.env.flushed;
-    return { insertedId: copy._id };
+    return { insertedId: doc._id };
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {

@@ -49,22 +49,31 @@ export function traitsKnown(def: IndexDef): boolean {
   return Array.isArray(def.multikey) && Array.isArray(def.unordered);
 }
 
-/** Traits of `doc` that `def` has not recorded yet, or null if there are none (or `def` tracks none). */
-export function newTraits(def: IndexDef, doc: unknown): FieldTraits | null {
-  if (!traitsKnown(def)) return null;
+/** Every trait `doc` has for the fields of `def`, or null if none. */
+export function docTraits(def: IndexDef, doc: unknown): FieldTraits | null {
   const { fields, segs } = compileIndex(def);
   let multikey: string[] | null = null;
   let unordered: string[] | null = null;
   for (let i = 0; i < fields.length; i++) {
-    const field = fields[i];
     const { value, viaArray } = resolvePath(doc, segs[i]);
-    if (viaArray) {
-      if (!def.multikey?.includes(field)) (multikey ??= []).push(field);
-    } else if (!orderSafe(value) && !def.unordered?.includes(field)) {
-      (unordered ??= []).push(field);
-    }
+    if (viaArray) (multikey ??= []).push(fields[i]);
+    else if (!orderSafe(value)) (unordered ??= []).push(fields[i]);
   }
   return multikey || unordered ? { multikey: multikey ?? [], unordered: unordered ?? [] } : null;
+}
+
+/** The part of `traits` that `def` has not recorded yet, or null if none (or `def` tracks none). */
+export function missingTraits(def: IndexDef, traits: FieldTraits | null): FieldTraits | null {
+  if (!traits || !traitsKnown(def)) return null;
+  const multikey = traits.multikey.filter((f) => !def.multikey?.includes(f));
+  const unordered = traits.unordered.filter((f) => !def.unordered?.includes(f));
+  return multikey.length + unordered.length > 0 ? { multikey, unordered } : null;
+}
+
+/** Traits of `doc` that `def` has not recorded yet, or null if there are none (or `def` tracks none). */
+export function newTraits(def: IndexDef, doc: unknown): FieldTraits | null {
+  if (!traitsKnown(def)) return null;
+  return missingTraits(def, docTraits(def, doc));
 }
 
 export function withTraits(def: IndexDef, traits: FieldTraits): IndexDef {

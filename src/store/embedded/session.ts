@@ -15,7 +15,21 @@ import type { View } from './write-ops.ts';
 
 interface Pending {
   pk: Buffer;
-  doc: Document | null;
+  readonly doc: Document | null;
+  /** Set for inserts prepared (encoded, index keys made) when the operation ran. */
+  prepared?: PreparedWrite;
+}
+
+/** A pending insert kept only encoded; its document is decoded if the transaction reads it. */
+function preparedInsert(storage: CollectionStorage, w: PreparedWrite & { bytes: Buffer }): Pending {
+  let doc: Document | undefined;
+  return {
+    pk: w.pk,
+    prepared: w,
+    get doc() {
+      return (doc ??= storage.decode(w.bytes));
+    },
+  };
 }
 
 interface FilterRead {
@@ -96,6 +110,18 @@ export class EmbeddedSession implements Session, View {
     writes.set(key, { pk, doc });
   }
 
+  /** Inserts a document prepared (encoded: a snapshot) when the operation ran. */
+  insertPrepared(storage: CollectionStorage, id: unknown, w: PreparedWrite & { bytes: Buffer }): void {
+    this.assertActive();
+    const key = keyOf(w.pk);
+    const writes = this.pending(storage);
+    const pending = writes.get(key);
+    const committed = this.recordDoc(storage, w.pk, key);
+    const exists = pending ? pending.doc !== null : committed !== undefined;
+    if (exists) throw duplicateKeyError(storage.name, '_id_', { _id: id });
+    writes.set(key, preparedInsert(storage, w));
+  }
+
   replace(storage: CollectionStorage, prev: Document, next: Document): void {
     this.assertActive();
     const pk = encodePrimaryKey(prev._id);
@@ -128,11 +154,12 @@ export class EmbeddedSession implements Session, View {
     }
     const prepared: [CollectionStorage, PreparedWrite][] = [];
     for (const [storage, pending] of this.writes) {
-      for (const [key, { pk, doc }] of pending) {
-        const prev = this.committedDoc(storage, pk, key);
-        if (doc === null && prev === undefined) continue;
-        if (abortable) storage.write(pk, doc, prev);
-        else prepared.push([storage, storage.prepare(pk, doc, prev, false)]);
+      for (const [key, p] of pending) {
+        const prev = this.committedDoc(storage, p.pk, key);
+        if (!p.prepared && p.doc === null && prev === undefined) continue;
+        if (abortable) storage.write(p.pk, p.doc, prev);
+        else if (p.prepared && prev === undefined && storage.isCurrent(p.prepared)) prepared.push([storage, p.prepared]);
+        else prepared.push([storage, storage.prepare(p.pk, p.doc, prev, false)]);
       }
     }
     for (const [storage, write] of prepared) storage.apply(write);
