@@ -49,6 +49,7 @@ export class EmbeddedStore implements Store {
 /** Opens (creating if needed) the store in `dataDir`. Uses lmdb's default, fully synced commits. */
 export function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): EmbeddedStore {
   mkdirSync(dataDir, { recursive: true });
-  const env = open({ path: dataDir, maxDbs: options.maxDbs ?? 2000 });
+  // noSubdir: false, or lmdb takes a DATA_DIR with a dot in its name ("fhir.data") for a file name.
+  const env = open({ path: dataDir, noSubdir: false, maxDbs: options.maxDbs ?? 2000 });
   return new EmbeddedStore(env);
 }
