@@ -53,6 +53,11 @@ function tagSubsetted(resource: Resource): Resource {
   return { ...resource, meta };
 }
 
+/** Whether the request changes what a resource looks like (_summary=false and no _elements do not). */
+export function isSubsetting(request: SubsetRequest): boolean {
+  return (request.summary !== undefined && request.summary !== 'false') || (request.elements?.length ?? 0) > 0;
+}
+
 /** Applies `_summary` / `_elements` to one resource; the stored resource is never changed. */
 export function subsetResource(resource: Resource, request: SubsetRequest): Resource {
   const type = resource.resourceType;

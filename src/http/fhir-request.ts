@@ -17,8 +17,10 @@ export interface FhirRequest {
 /** What a handler answers; the HTTP edge turns it into status, headers and body. */
 export interface FhirResponse {
   status: number;
-  /** The body: a resource (a Bundle, an OperationOutcome ...) or nothing. */
+  /** The body as a resource (a Bundle, an OperationOutcome ...), or ... */
   body?: Resource;
+  /** ... as JSON text already (a stored resource, a Bundle of them), sent as it is when nothing reshapes it. */
+  json?: string;
   /** The version written or read: gives ETag, Last-Modified and, for creates, Location. */
   version?: Version;
   /** Whether Prefer: return=... applies (create, update, patch). */

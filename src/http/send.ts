@@ -2,22 +2,35 @@ import type { FastifyReply } from 'fastify';
 import type { Resource } from 'fhir/r4.js';
 import { versionUrl } from '../fhir/bundle.js';
 import { informationOutcome } from '../fhir/operation-outcome.js';
-import { parseSubsetRequest, subsetResource } from '../fhir/subset.js';
+import { isSubsetting, parseSubsetRequest, subsetResource } from '../fhir/subset.js';
 import { FHIR_JSON } from './content-negotiation.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { etagOf } from './preconditions.js';
 import { parsePrefer } from './prefer.js';
 
-function bodyFor(request: FhirRequest, response: FhirResponse): Resource | undefined {
-  const { body } = response;
-  if (!body) return undefined;
-  if (response.preferApplies) {
-    const preference = parsePrefer(request.headers.prefer).return;
-    if (preference === 'minimal') return undefined;
-    if (preference === 'OperationOutcome') return informationOutcome(`${response.status === 201 ? 'Created' : 'Updated'} ${body.resourceType}/${body.id}`);
+function preferredOutcome(request: FhirRequest, response: FhirResponse): Resource | null | undefined {
+  if (!response.preferApplies) return undefined;
+  const preference = parsePrefer(request.headers.prefer).return;
+  if (preference === 'minimal') return null;
+  if (preference !== 'OperationOutcome') return undefined;
+  const what = response.version ? `${response.version.type}/${response.version.id}` : '';
+  return informationOutcome(`${response.status === 201 ? 'Created' : 'Updated'} ${what}`);
+}
+
+/** The body text: stored JSON as it is, unless Prefer, _summary/_elements or _pretty reshape it. */
+function bodyText(request: FhirRequest, response: FhirResponse): string | undefined {
+  const outcome = preferredOutcome(request, response);
+  if (outcome === null) return undefined;
+  const pretty = request.query.get('_pretty') === 'true';
+  let body: Resource | undefined = outcome;
+  if (!body) {
+    const subset = response.subsettable ? parseSubsetRequest(Object.fromEntries(request.query)) : {};
+    if (response.json !== undefined && !pretty && !isSubsetting(subset)) return response.json;
+    body = response.body ?? (response.json === undefined ? undefined : (JSON.parse(response.json) as Resource));
+    if (body && isSubsetting(subset)) body = subsetResource(body, subset);
   }
-  if (response.subsettable) return subsetResource(body, parseSubsetRequest(Object.fromEntries(request.query)));
-  return body;
+  if (!body) return undefined;
+  return pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
 }
 
 /** Writes a handler's answer: status, the version headers, and the JSON body (pretty with _pretty=true). */
@@ -29,8 +42,7 @@ export function send(reply: FastifyReply, request: FhirRequest, response: FhirRe
     reply.header('Last-Modified', version.lastUpdated.toUTCString());
     if (response.status === 201) reply.header('Location', versionUrl(request.baseUrl, version));
   }
-  const body = bodyFor(request, response);
-  if (!body) return reply.send();
-  const pretty = request.query.get('_pretty') === 'true';
-  return reply.type(`${FHIR_JSON}; charset=utf-8`).send(pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
+  const text = bodyText(request, response);
+  if (text === undefined) return reply.send();
+  return reply.type(`${FHIR_JSON}; charset=utf-8`).send(text);
 }

@@ -9,7 +9,7 @@ import { applyJsonPatch } from './json-patch.js';
 import { findMatches, lockCondition } from './conditional-match.js';
 import { writeVersion } from './write-version.js';
 import { readVersion } from './history.js';
-import { type CurrentDocument, type Version, versionOf } from './stored-document.js';
+import { type CurrentDocument, type Version, resourceOf, versionOf } from './stored-document.js';
 
 export interface WriteOptions {
   /** The version the client expects (If-Match); a different current version gives 412. */
@@ -104,7 +104,7 @@ export class Repository {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
       const previous = await this.liveDocument(session, type, id, options);
-      const patched = assertResource(applyJsonPatch(previous.resource!, patch), type);
+      const patched = assertResource(applyJsonPatch(resourceOf(previous), patch), type);
       const version = await writeVersion(this.store, session, type, id, previous, patched, 'PATCH');
       return { version, created: false };
     });

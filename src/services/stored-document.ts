@@ -7,7 +7,8 @@ export interface CurrentDocument {
   versionId: number;
   lastUpdated: Date;
   deleted: boolean;
-  resource: Resource | null;
+  /** The resource as JSON text (null for a delete): read back and sent without re-serialising. */
+  json: string | null;
   idx: IndexEntries;
   sk?: Record<string, unknown>;
   [key: string]: unknown;
@@ -24,7 +25,7 @@ export interface HistoryDocument {
   lastUpdated: Date;
   deleted: boolean;
   method: HistoryMethod;
-  resource: Resource | null;
+  json: string | null;
   [key: string]: unknown;
 }
 
@@ -43,16 +44,21 @@ export interface Version {
   lastUpdated: Date;
   deleted: boolean;
   method?: HistoryMethod;
-  resource: Resource | null;
+  json: string | null;
+}
+
+/** The resource of a version that is not a delete. */
+export function resourceOf(version: { json: string | null }): Resource {
+  return JSON.parse(version.json!) as Resource;
 }
 
 export function versionOf(type: string, doc: CurrentDocument): Version {
-  return { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, resource: doc.resource };
+  return { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json };
 }
 
 export function versionOfHistory(doc: HistoryDocument): Version {
   return {
     type: doc.type, id: doc.id, versionId: doc.versionId, lastUpdated: doc.lastUpdated,
-    deleted: doc.deleted, method: doc.method, resource: doc.resource,
+    deleted: doc.deleted, method: doc.method, json: doc.json,
   };
 }

@@ -27,12 +27,13 @@ export async function writeVersion(
   const versionId = (previous?.versionId ?? 0) + 1;
   const lastUpdated = nextTimestamp(previous?.lastUpdated);
   const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
+  const json = stored && JSON.stringify(stored);
   const current: CurrentDocument = {
-    _id: id, versionId, lastUpdated, deleted: !stored, resource: stored,
+    _id: id, versionId, lastUpdated, deleted: !stored, json,
     ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
   };
   const history: HistoryDocument = {
-    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, resource: stored,
+    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json,
   };
   const collection = store.collection<CurrentDocument>(type);
   if (previous) await collection.replaceOne({ _id: id }, current, { session });

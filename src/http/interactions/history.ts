@@ -1,5 +1,5 @@
 import type { BundleLink } from 'fhir/r4.js';
-import { bundle, historyEntry } from '../../fhir/bundle.js';
+import { bundleJson, historyEntry } from '../../fhir/bundle.js';
 import { FhirError } from '../../fhir/errors.js';
 import { assertValidId } from '../../fhir/ids.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
@@ -67,5 +67,5 @@ export async function history(request: FhirRequest, { store }: ServerContext): P
   const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, query, current) }];
   if (page.next) link.push({ relation: 'next', url: pageUrl(request, query, encodeCursor(page.next)) });
   const entries = page.versions.map((version) => historyEntry(request.baseUrl, version));
-  return { status: 200, body: bundle('history', entries, link) };
+  return { status: 200, json: bundleJson('history', entries, link) };
 }

@@ -8,5 +8,5 @@ export async function patch(request: FhirRequest, { repository }: ServerContext)
   assertValidId(request.id!);
   const ifMatch = parseIfMatch(request.headers['if-match']);
   const { version } = await repository.patch(request.type!, request.id!, request.body, { ifMatch });
-  return { status: 200, body: version.resource!, version, preferApplies: true };
+  return { status: 200, json: version.json!, version, preferApplies: true };
 }

@@ -8,5 +8,5 @@ export async function read(request: FhirRequest, { repository }: ServerContext):
   assertValidId(request.id!);
   const version = await repository.read(request.type!, request.id!);
   if (notModified(version, request.headers)) return { status: 304, version };
-  return { status: 200, body: version.resource!, version, subsettable: true };
+  return { status: 200, json: version.json!, version, subsettable: true };
 }

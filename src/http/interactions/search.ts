@@ -1,11 +1,11 @@
-import type { BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
-import { bundle, resourceUrl } from '../../fhir/bundle.js';
+import type { BundleLink, OperationOutcome } from 'fhir/r4.js';
+import { type RawEntry, bundleJson, resourceUrl } from '../../fhir/bundle.js';
 import { FhirError } from '../../fhir/errors.js';
 import { outcomeOf } from '../../fhir/operation-outcome.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
-import { subsetResource } from '../../fhir/subset.js';
+import { type SubsetRequest, isSubsetting, subsetResource } from '../../fhir/subset.js';
 import { type SearchRequest, compileFilter, compileSort, parseSearch } from '../../search/index.js';
-import type { CurrentDocument } from '../../services/stored-document.js';
+import { type CurrentDocument, resourceOf } from '../../services/stored-document.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
 import type { ServerContext } from '../server-context.js';
@@ -26,6 +26,11 @@ function pageLinks(request: FhirRequest, search: SearchRequest, count: number, o
   if (more) link.push({ relation: 'next', url: pageUrl(request, search, offset + count, count) });
   if (offset > 0) link.push({ relation: 'previous', url: pageUrl(request, search, Math.max(0, offset - count), count) });
   return link;
+}
+
+/** The stored JSON as it is, or reshaped when _summary/_elements ask for it. */
+function matchJson(doc: CurrentDocument, subset: SubsetRequest): string {
+  return isSubsetting(subset) ? JSON.stringify(subsetResource(resourceOf(doc), subset)) : doc.json!;
 }
 
 function unknownParametersOutcome(search: SearchRequest): OperationOutcome {
@@ -53,13 +58,14 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
   const docs = searchRequest.summary === 'count' ? [] : await collection
     .find(filter, { sort: compileSort(searchRequest), skip: offset, limit: count + 1 })
     .toArray();
-  const subset = { summary: searchRequest.summary, elements: searchRequest.elements };
-  const entries: BundleEntry<Resource>[] = docs.slice(0, count).map((doc) => ({
-    fullUrl: resourceUrl(request.baseUrl, request.type!, doc._id),
-    resource: subsetResource(doc.resource!, subset),
-    search: { mode: 'match' },
+  const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };
+  const entries: RawEntry[] = docs.slice(0, count).map((doc) => ({
+    entry: { fullUrl: resourceUrl(request.baseUrl, request.type!, doc._id), search: { mode: 'match' } },
+    resourceJson: matchJson(doc, subset),
   }));
-  if (searchRequest.unknown.length > 0) entries.push({ resource: unknownParametersOutcome(searchRequest), search: { mode: 'outcome' } });
+  if (searchRequest.unknown.length > 0) {
+    entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(unknownParametersOutcome(searchRequest)) });
+  }
   const links = pageLinks(request, searchRequest, count, offset, docs.length > count);
-  return { status: 200, body: bundle('searchset', entries, links, total) };
+  return { status: 200, json: bundleJson('searchset', entries, links, total) };
 }

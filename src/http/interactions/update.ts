@@ -15,5 +15,5 @@ export async function update(request: FhirRequest, { repository }: ServerContext
     result = await repository.update(type, request.id, request.body, { ifMatch });
   }
   const { version, created } = result;
-  return { status: created ? 201 : 200, body: version.resource!, version, preferApplies: true };
+  return { status: created ? 201 : 200, json: version.json!, version, preferApplies: true };
 }

@@ -6,5 +6,5 @@ import type { ServerContext } from '../server-context.js';
 export async function vread(request: FhirRequest, { repository }: ServerContext): Promise<FhirResponse> {
   assertValidId(request.id!);
   const version = await repository.vread(request.type!, request.id!, parseVersionId(request.versionId!));
-  return { status: 200, body: version.resource!, version, subsettable: true };
+  return { status: 200, json: version.json!, version, subsettable: true };
 }
