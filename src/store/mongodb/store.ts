@@ -1,6 +1,12 @@
 /** The mongodb engine: the official driver passed straight through. */
-import { MongoClient } from 'mongodb';
+import { MongoClient, type TransactionOptions } from 'mongodb';
 import type { Collection, Document, Session, Store } from '../types.ts';
+
+/** A 2xx must mean the write survives a failover: majority, journalled; reads see one snapshot. */
+const TRANSACTION_OPTIONS: TransactionOptions = {
+  readConcern: { level: 'snapshot' },
+  writeConcern: { w: 'majority', journal: true },
+};
 
 export class MongoStore implements Store {
   readonly engine = 'mongodb' as const;
@@ -14,7 +20,7 @@ export class MongoStore implements Store {
   async withTransaction<R>(work: (session: Session) => Promise<R>): Promise<R> {
     const session = this.client.startSession();
     try {
-      return await session.withTransaction(() => work(session as unknown as Session));
+      return await session.withTransaction(() => work(session as unknown as Session), TRANSACTION_OPTIONS);
     } finally {
       await session.endSession();
     }
