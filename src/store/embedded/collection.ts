@@ -27,7 +27,8 @@ import { EmbeddedCursor } from './cursor.ts';
 import { directView } from './direct-view.ts';
 import { NeedsChildTransaction, duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
-import { matchCommitted, shape } from './query-exec.ts';
+import { exactIds } from './planner.ts';
+import { findByIds, matchCommitted, shape } from './query-exec.ts';
 import { EmbeddedSession } from './session.ts';
 import * as ops from './write-ops.ts';
 
@@ -99,6 +100,14 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
+    if (options.session === undefined) {
+      // a read by primary key: one get, no plan, no cursor
+      const ids = exactIds(filter);
+      if (ids) {
+        const { sort, skip, projection } = options;
+        return (findByIds(this.storage, ids, { sort, skip, limit: 1, projection })[0] as T | undefined) ?? null;
+      }
+    }
     const [doc] = await this.find(filter, { ...options, limit: 1 }).toArray();
     return doc ?? null;
   }

@@ -1,7 +1,8 @@
 /** A lazily executed find: nothing is read until toArray() or explain(). */
 import type { Cursor, Document, Filter, FindOptions } from '../types.ts';
 import type { CollectionStorage } from './collection-storage.ts';
-import { explainOf, findCommitted, shape } from './query-exec.ts';
+import { exactIds } from './planner.ts';
+import { explainOf, findByIds, findCommitted, shape } from './query-exec.ts';
 import type { EmbeddedSession } from './session.ts';
 
 export class EmbeddedCursor<T extends Document> implements Cursor<T> {
@@ -13,6 +14,10 @@ export class EmbeddedCursor<T extends Document> implements Cursor<T> {
   ) {}
 
   async toArray(): Promise<T[]> {
+    if (!this.session) {
+      const ids = exactIds(this.filter);
+      if (ids) return findByIds(this.storage, ids, this.options) as T[];
+    }
     const docs = this.session
       ? this.session.find(this.storage, this.filter, this.options)
       : findCommitted(this.storage, this.filter, this.options).docs;

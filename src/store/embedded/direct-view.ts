@@ -3,12 +3,14 @@ import type { Document, Filter, FindOptions } from '../types.ts';
 import type { CollectionStorage } from './collection-storage.ts';
 import { duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
-import { findCommitted } from './query-exec.ts';
+import { exactIds } from './planner.ts';
+import { findByIds, findCommitted } from './query-exec.ts';
 import type { View } from './write-ops.ts';
 
 export const directView: View = {
   find(storage: CollectionStorage, filter: Filter, options: FindOptions): Document[] {
-    return findCommitted(storage, filter, options).docs;
+    const ids = exactIds(filter);
+    return ids ? findByIds(storage, ids, options) : findCommitted(storage, filter, options).docs;
   },
   insert(storage: CollectionStorage, doc: Document): void {
     const pk = encodePrimaryKey(doc._id);

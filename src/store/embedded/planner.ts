@@ -166,6 +166,29 @@ export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[], 
   return bestIndexPlan(conds, indexes, estimate) ?? orPlan(conds, indexes, estimate) ?? { stage: 'COLLSCAN' };
 }
 
+/** An id that a primary-key get finds exactly as mingo's equality matches it. */
+function isExactId(v: unknown): v is string | number {
+  return typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v));
+}
+
+/**
+ * The ids of a filter that is only `_id` equality with strings or numbers: `{ _id: v }`,
+ * `{ _id: { $eq: v } }` or `{ _id: { $in: [v, ...] } }`; null for any other filter.
+ * Primary-key gets for these ids return exactly the documents the filter matches.
+ */
+export function exactIds(filter: Record<string, unknown>): (string | number)[] | null {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return null;
+  const cond = filter._id;
+  if (isExactId(cond)) return [cond];
+  if (!isPlainObject(cond)) return null;
+  const ops = Object.keys(cond);
+  if (ops.length !== 1) return null;
+  if (ops[0] === '$eq') return isExactId(cond.$eq) ? [cond.$eq] : null;
+  if (ops[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(isExactId)) return cond.$in;
+  return null;
+}
+
 /** A filter that is exactly `{_id: scalar}` needs no re-check after a primary-key get. */
 export function isExactIdFilter(filter: Record<string, unknown>): boolean {
   const keys = Object.keys(filter);

@@ -13,7 +13,8 @@ import { Query, find } from 'mingo';
 import type { Document, Filter, FindOptions, SortSpec } from '../types.ts';
 import type { CollectionStorage, ScanStats } from './collection-storage.ts';
 import { runOrderedScan } from './ordered-scan.ts';
-import { type Plan, isExactIdFilter, planQuery } from './planner.ts';
+import { encodePrimaryKey, isPlainObject } from './key-codec.ts';
+import { type Plan, exactIds, isExactIdFilter, planQuery } from './planner.ts';
 import { type OrderedScan, orderedScanPlan } from './sort-plan.ts';
 
 export interface MatchResult {
@@ -40,10 +41,109 @@ export const sortPlanTuning = {
   alwaysOrdered: false,
 };
 
-export function matcherOf(filter: Filter): Matcher {
-  if (Object.keys(filter).length === 0) return () => true;
+const matchAll: Matcher = () => true;
+
+/** Compiled filters by `filterKey`, oldest first; compiling a mingo Query costs far more than testing with it. */
+const compiled = new Map<string, Matcher>();
+const MAX_COMPILED = 500;
+const MAX_KEY_LENGTH = 4096;
+
+/** Operators whose meaning depends on more than the filter's data (code, the time of evaluation). */
+const UNCACHED_OPERATORS = new Set(['$where', '$expr', '$function', '$accumulator', '$jsonSchema']);
+
+/**
+ * A string that equals another filter's only if both are the same data, so that both compile to
+ * the same predicates; null when the filter holds anything else (code, class instances, stateful
+ * regular expressions) or is too large to be worth keeping.
+ */
+export function filterKey(filter: Filter): string | null {
+  const parts: string[] = [];
+  let length = 0;
+  const add = (s: string) => {
+    parts.push(s);
+    length += s.length;
+  };
+  const walk = (v: unknown): boolean => {
+    if (length > MAX_KEY_LENGTH) return false;
+    switch (typeof v) {
+      case 'string':
+        add(JSON.stringify(v));
+        return true;
+      case 'number':
+        add(Object.is(v, -0) ? '-0' : String(v)); // NaN, Infinity: unlike JSON, kept apart from null
+        return true;
+      case 'boolean':
+        add(v ? 'true' : 'false');
+        return true;
+      case 'undefined':
+        add('undefined');
+        return true;
+      case 'object':
+        break;
+      default:
+        return false;
+    }
+    if (v === null) {
+      add('null');
+      return true;
+    }
+    if (Array.isArray(v)) {
+      add('[');
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v) || !walk(v[i])) return false;
+        add(',');
+      }
+      add(']');
+      return true;
+    }
+    if (v instanceof Date) {
+      add(`Date(${v.getTime()})`);
+      return true;
+    }
+    if (v instanceof RegExp) {
+      if (v.global || v.sticky) return false; // they keep state (lastIndex) between tests
+      add(`RegExp(${JSON.stringify(v.source)},${v.flags})`);
+      return true;
+    }
+    if (!isPlainObject(v) || Object.getOwnPropertySymbols(v).length > 0) return false;
+    add('{');
+    for (const k of Object.keys(v)) {
+      if (UNCACHED_OPERATORS.has(k)) return false;
+      add(JSON.stringify(k));
+      add(':');
+      if (!walk(v[k])) return false;
+      add(',');
+    }
+    add('}');
+    return true;
+  };
+  return walk(filter) && length <= MAX_KEY_LENGTH ? parts.join('') : null;
+}
+
+function compile(filter: Filter): Matcher {
   const query = new Query(filter as never);
   return (doc) => query.test(doc as never);
+}
+
+/**
+ * mingo's test of the filter. A mingo Query keeps a deep copy of its filter and only pure
+ * predicates, so one compiled for the same filter data is reused.
+ */
+export function matcherOf(filter: Filter): Matcher {
+  if (Object.keys(filter).length === 0) return matchAll;
+  const key = filterKey(filter);
+  if (key === null) return compile(filter);
+  let matcher = compiled.get(key);
+  if (matcher) {
+    // most recently used last
+    compiled.delete(key);
+    compiled.set(key, matcher);
+    return matcher;
+  }
+  matcher = compile(filter);
+  compiled.set(key, matcher);
+  if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+  return matcher;
 }
 
 function planFor(storage: CollectionStorage, filter: Filter): Plan {
@@ -58,7 +158,7 @@ export function matchCommitted(
   plan = planFor(storage, filter),
   stats: ScanStats = { keysExamined: 0, docsExamined: 0 },
 ): MatchResult {
-  const test = isExactIdFilter(filter) ? () => true : matcherOf(filter);
+  const test = isExactIdFilter(filter) || exactIds(filter) ? matchAll : matcherOf(filter);
   const docs: Document[] = [];
   if (stopAfter <= 0) return { docs, plan, stats };
   for (const doc of storage.scan(plan, stats)) {
@@ -108,6 +208,48 @@ export function findCommitted(storage: CollectionStorage, filter: Filter, option
   return { ...result, docs: shape(result.docs, { sort, ...page }), sort };
 }
 
+/**
+ * A find whose filter is only `_id` equality (`exactIds`), on committed data: a primary-key get
+ * per distinct id, no plan and no re-check (the gets find exactly the matches), then shaped.
+ * The same documents, in the same order, as the planned path (IDHACK).
+ */
+export function findByIds(storage: CollectionStorage, ids: readonly (string | number)[], options: FindOptions): Document[] {
+  const docs: Document[] = [];
+  if (ids.length === 1) {
+    const doc = storage.get(encodePrimaryKey(ids[0]));
+    if (doc !== undefined) docs.push(doc);
+  } else {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const pk = encodePrimaryKey(id);
+      const key = pk.toString('latin1');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const doc = storage.get(pk);
+      if (doc !== undefined) docs.push(doc);
+    }
+  }
+  return shape(docs, options);
+}
+
+/** Keys mingo refuses as field paths or treats as more than a top-level field name. */
+function isPlainFieldName(k: string): boolean {
+  return k.length > 0 && !k.includes('.') && k[0] !== '$' && k !== '__proto__' && k !== 'constructor' && k !== 'prototype';
+}
+
+/**
+ * The top-level fields a projection only excludes (`{ a: 0, b: false }`), or null when it is
+ * anything else. Such a projection is a shallow copy without those fields, as mingo makes it.
+ */
+function plainExclusion(projection: Record<string, unknown>): string[] | null {
+  const keys = Object.keys(projection);
+  for (const k of keys) {
+    const v = projection[k];
+    if ((v !== 0 && v !== false) || !isPlainFieldName(k)) return null;
+  }
+  return keys;
+}
+
 /** Sort, skip, limit and projection with mingo's semantics. */
 export function shape(docs: Document[], options: FindOptions): Document[] {
   const { sort, skip, limit, projection } = options;
@@ -115,7 +257,18 @@ export function shape(docs: Document[], options: FindOptions): Document[] {
   if (sort && Object.keys(sort).length > 0) out = find(out, {}).sort(sort).all() as Document[];
   if (skip) out = out.slice(skip);
   if (limit) out = out.slice(0, Math.abs(limit));
-  if (projection && Object.keys(projection).length > 0) out = find(out, {}, projection as never).all() as Document[];
+  if (projection && Object.keys(projection).length > 0) {
+    const excluded = plainExclusion(projection);
+    if (excluded) {
+      out = out.map((doc) => {
+        const copy: Document = Object.assign({}, doc);
+        for (const k of excluded) delete copy[k];
+        return copy;
+      });
+    } else {
+      out = find(out, {}, projection as never).all() as Document[];
+    }
+  }
   return out;
 }
 

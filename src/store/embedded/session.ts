@@ -10,6 +10,7 @@ import type { Document, Filter, FindOptions, Session } from '../types.ts';
 import type { CollectionStorage, PreparedWrite } from './collection-storage.ts';
 import { ConflictSignal, StoreError, WRITE_CONFLICT, duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
+import { exactIds } from './planner.ts';
 import { type Matcher, matchCommitted, matcherOf, shape } from './query-exec.ts';
 import type { View } from './write-ops.ts';
 
@@ -80,6 +81,8 @@ export class EmbeddedSession implements Session, View {
 
   find(storage: CollectionStorage, filter: Filter, options: FindOptions): Document[] {
     this.assertActive();
+    const exact = exactIds(filter);
+    if (exact) return this.findByIds(storage, exact, options);
     const committed = matchCommitted(storage, filter).docs;
     const ids = new Set<string>();
     const overlay = this.pending(storage);
@@ -94,6 +97,30 @@ export class EmbeddedSession implements Session, View {
     this.filterReads.push({ storage, filter, ids });
     const test: Matcher = matcherOf(filter);
     for (const { doc } of overlay.values()) if (doc && test(doc)) merged.push(structuredClone(doc));
+    return shape(merged, { sort: options.sort, skip: options.skip, limit: options.limit });
+  }
+
+  /**
+   * `find` for a filter that is only `_id` equality: the matches are exactly the documents at
+   * those primary keys, so recording each key's committed bytes (absence included) records
+   * everything the filter read depends on; no filter read is needed. Same documents, in the
+   * same order, as the general path: committed ones first, then pending writes.
+   */
+  private findByIds(storage: CollectionStorage, ids: readonly (string | number)[], options: FindOptions): Document[] {
+    const overlay = this.pending(storage);
+    const keys = new Set<string>();
+    const merged: Document[] = [];
+    for (const id of ids) {
+      const pk = encodePrimaryKey(id);
+      const key = keyOf(pk);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      const bytes = this.recordDoc(storage, pk, key);
+      if (bytes !== undefined && !overlay.has(key)) merged.push(storage.decode(bytes));
+    }
+    if (overlay.size > 0) {
+      for (const [key, { doc }] of overlay) if (doc && keys.has(key)) merged.push(structuredClone(doc));
+    }
     return shape(merged, { sort: options.sort, skip: options.skip, limit: options.limit });
   }
 

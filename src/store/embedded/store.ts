@@ -14,21 +14,30 @@ import { runTransaction } from './transaction-runner.ts';
 export interface EmbeddedStoreOptions {
   /** Upper bound on collections × 2 + 1 sub-databases in the environment. */
   maxDbs?: number;
+  /** Documents at least this many bytes (encoded) are stored LZ4-compressed. */
+  compressionThreshold?: number;
+  /** lmdb page size for a new environment (an existing one keeps its own). */
+  pageSize?: number;
 }
+
+const DEFAULT_COMPRESSION_THRESHOLD = 256;
 
 export class EmbeddedStore implements Store {
   readonly engine = 'embedded' as const;
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly catalog: Catalog;
 
-  constructor(private readonly env: RootDatabase) {
+  constructor(
+    private readonly env: RootDatabase,
+    private readonly compressionThreshold = DEFAULT_COMPRESSION_THRESHOLD,
+  ) {
     this.catalog = new Catalog(env.openDB({ name: '__catalog' }) as Database<unknown, string>);
   }
 
   collection<T extends Document = Document>(name: string): EmbeddedCollection<T> {
     let coll = this.collections.get(name);
     if (!coll) {
-      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', compression: { threshold: 256 } }) as unknown as Database<Document, Buffer>;
+      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', compression: { threshold: this.compressionThreshold } }) as unknown as Database<Document, Buffer>;
       const entries = this.env.openDB({ name: `index:${name}`, keyEncoding: 'binary', encoding: 'binary' }) as unknown as Database<Buffer, Buffer>;
       coll = new EmbeddedCollection(new CollectionStorage(name, docs, entries, this.catalog), this.env);
       this.collections.set(name, coll);
@@ -50,6 +59,6 @@ export class EmbeddedStore implements Store {
 export function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): EmbeddedStore {
   mkdirSync(dataDir, { recursive: true });
   // noSubdir: false, or lmdb takes a DATA_DIR with a dot in its name ("fhir.data") for a file name.
-  const env = open({ path: dataDir, noSubdir: false, maxDbs: options.maxDbs ?? 2000 });
-  return new EmbeddedStore(env);
+  const env = open({ path: dataDir, noSubdir: false, maxDbs: options.maxDbs ?? 2000, pageSize: options.pageSize });
+  return new EmbeddedStore(env, options.compressionThreshold);
 }

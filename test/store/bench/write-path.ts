@@ -34,10 +34,11 @@ function current(): Document {
   const id = newId();
   const lastUpdated = new Date();
   const resource = { ...template, id, meta: { versionId: '1', lastUpdated: lastUpdated.toISOString() } } as Resource;
-  return { _id: id, versionId: 1, lastUpdated, deleted: false, resource, idx: extractIndexEntries(resource), sk: extractSortKeys(resource) };
+  // shaped as src/services/write-version.ts stores them
+  return { _id: id, versionId: 1, lastUpdated, deleted: false, json: JSON.stringify(resource), idx: extractIndexEntries(resource), sk: extractSortKeys(resource) };
 }
 function history(cur: Document): Document {
-  return { _id: `Observation/${cur._id}/1`, type: 'Observation', id: cur._id, versionId: 1, lastUpdated: cur.lastUpdated, deleted: false, method: 'POST', resource: cur.resource };
+  return { _id: `Observation/${cur._id}/1`, type: 'Observation', id: cur._id, versionId: 1, lastUpdated: cur.lastUpdated, deleted: false, method: 'POST', json: cur.json };
 }
 
 const TICK_US = 1e6 / 100; // USER_HZ
