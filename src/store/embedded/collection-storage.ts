@@ -204,12 +204,18 @@ export class CollectionStorage {
 
   /** Flags fields of the written document that stop an index from providing sort order (same write transaction). */
   private recordTraits(w: PreparedWrite): void {
+    let defs: IndexDef[] | undefined;
     for (let i = 0; i < w.traits.length; i++) {
       const traits = w.traits[i];
       if (!traits) continue;
-      const def = this.indexes().find((d) => d.name === w.defs[i].name);
+      // the definitions as of now, read once unless a trait is recorded (which changes them)
+      defs ??= this.indexes();
+      const def = defs.find((d) => d.name === w.defs[i].name);
       const missing = def && missingTraits(def, traits);
-      if (def && missing) this.catalog.putIndex(this.name, withTraits(def, missing));
+      if (def && missing) {
+        this.catalog.putIndex(this.name, withTraits(def, missing));
+        defs = undefined;
+      }
     }
   }
 
