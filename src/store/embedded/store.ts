@@ -68,10 +68,17 @@ export class EmbeddedStore implements Store {
   }
 }
 
+const MAP_SIZE = 256 * 1024 ** 3;
+
 /** Opens (creating if needed) the store in `dataDir`. Uses lmdb's default, fully synced commits. */
 export function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): EmbeddedStore {
   mkdirSync(dataDir, { recursive: true });
   // noSubdir: false, or lmdb takes a DATA_DIR with a dot in its name ("fhir.data") for a file name.
-  const env = open({ path: dataDir, noSubdir: false, maxDbs: options.maxDbs ?? 2000, pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE });
+  // A map reserved large up front is never remapped as the file grows; remapping left the old
+  // mapping's pages resident too, counting the file twice in RSS. It is address space, not memory.
+  const env = open({
+    path: dataDir, noSubdir: false, maxDbs: options.maxDbs ?? 2000,
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE, mapSize: MAP_SIZE,
+  });
   return new EmbeddedStore(env, options.compressionThreshold);
 }
