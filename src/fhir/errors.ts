@@ -25,6 +25,7 @@ export const ERRORS = {
   FHIR_ERR_ID_MISSING: { status: 400, issue: 'required', en: 'An update needs the resource id in the body', ru: 'Для обновления в теле ресурса нужен id' },
   FHIR_ERR_ID_INVALID: { status: 400, issue: 'value', en: 'Invalid resource id "{0}": use 1-64 characters A-Z a-z 0-9 - .', ru: 'Недопустимый id ресурса "{0}": разрешены 1–64 символа A-Z a-z 0-9 - .' },
   FHIR_ERR_VERSION_INVALID: { status: 400, issue: 'value', en: 'Invalid version id "{0}"', ru: 'Недопустимый идентификатор версии "{0}"' },
+  FHIR_ERR_PROTO_KEY: { status: 400, issue: 'structure', en: 'Property name "{0}" is not allowed ({1})', ru: 'Имя свойства "{0}" не допускается ({1})' },
   FHIR_ERR_DOLLAR_KEY: { status: 400, issue: 'structure', en: 'Property names may not begin with "$" ({0})', ru: 'Имена свойств не могут начинаться с "$" ({0})' },
   FHIR_ERR_PARAM_INVALID: { status: 400, issue: 'invalid', en: 'Invalid value for parameter {0}: {1}', ru: 'Недопустимое значение параметра {0}: {1}' },
   FHIR_ERR_PARAM_UNKNOWN: { status: 400, issue: 'not-supported', en: 'Unknown or unsupported search parameter {0} for {1}', ru: 'Неизвестный или неподдерживаемый параметр поиска {0} для {1}' },

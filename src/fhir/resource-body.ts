@@ -3,7 +3,10 @@ import { FhirError } from './errors.js';
 import { assertValidId } from './ids.js';
 import { assertResourceType } from './resource-types.js';
 
-/** Rejects property names that a MongoDB server would read as operators, wherever they stand. */
+/**
+ * Rejects, wherever they stand, property names that a MongoDB server would read as operators
+ * and the names of prototype-pollution attacks (the body is parsed with plain JSON.parse).
+ */
 export function assertNoOperatorKeys(value: unknown, path = ''): void {
   if (Array.isArray(value)) {
     value.forEach((item, i) => assertNoOperatorKeys(item, `${path}[${i}]`));
@@ -13,6 +16,9 @@ export function assertNoOperatorKeys(value: unknown, path = ''): void {
   for (const [key, child] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
     if (key.startsWith('$')) throw new FhirError('FHIR_ERR_DOLLAR_KEY', [at.slice(0, 200)], [at.slice(0, 200)]);
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new FhirError('FHIR_ERR_PROTO_KEY', [key, at.slice(0, 200)], [at.slice(0, 200)]);
+    }
     assertNoOperatorKeys(child, at);
   }
 }

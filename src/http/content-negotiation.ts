@@ -25,18 +25,19 @@ export function assertAcceptable(format: string | undefined, accept: string | un
  * falls through to Fastify's 415, which the error handler turns into an OperationOutcome.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([...JSON_TYPES, JSON_PATCH], { parseAs: 'string' }, (request, raw, done) => {
+  // Plain JSON.parse: the resource checks walk every key anyway and refuse __proto__ and friends.
+  app.addContentTypeParser([...JSON_TYPES, JSON_PATCH], { parseAs: 'string' }, (_request, raw, done) => {
     const body = String(raw);
     if (body.trim() === '') {
       done(new FhirError('FHIR_ERR_BODY_MISSING'), undefined);
       return;
     }
-    parseJson(request, body, (err, value) => {
-      if (err) done(new FhirError('FHIR_ERR_JSON_MALFORMED', [err.message.slice(0, 200)]), undefined);
-      else done(null, value);
-    });
+    try {
+      done(null, JSON.parse(body));
+    } catch (err) {
+      done(new FhirError('FHIR_ERR_JSON_MALFORMED', [(err as Error).message.slice(0, 200)]), undefined);
+    }
   });
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
     done(null, new URLSearchParams(String(body)));

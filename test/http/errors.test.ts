@@ -29,7 +29,9 @@ t.test('400 for bodies the server cannot take', async (t) => {
   await expectOutcome(t, fhir.put('/Patient/abc', patient()), 400, 'FHIR_ERR_ID_MISSING');
   await expectOutcome(t, fhir.put('/Patient/bad_id!', { ...patient(), id: 'bad_id!' }), 400, 'FHIR_ERR_ID_INVALID');
   await expectOutcome(t, fhir.get(`/Patient/${'x'.repeat(65)}`), 400, 'FHIR_ERR_ID_INVALID');
-  await expectOutcome(t, fhir.send('POST', '/Patient', { raw: '{"resourceType":"Patient","__proto__":{"x":1}}' }), 400);
+  await expectOutcome(t, fhir.send('POST', '/Patient', { raw: '{"resourceType":"Patient","__proto__":{"x":1}}' }), 400, 'FHIR_ERR_PROTO_KEY');
+  const nested = await expectOutcome(t, fhir.send('POST', '/Patient', { raw: '{"resourceType":"Patient","name":[{"constructor":{"prototype":{"x":1}}}]}' }), 400, 'FHIR_ERR_PROTO_KEY');
+  t.same(nested.body.issue[0].expression, ['name[0].constructor']);
 });
 
 t.test('keys beginning with $ are refused; $ in queries is plain data', async (t) => {
