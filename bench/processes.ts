@@ -2,11 +2,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
+export interface Memory {
+  /** Peak resident set size so far (VmHWM). */
+  peakRssMb: number;
+  /** Resident private memory now (RssAnon): the JS heap, buffers, native allocations. */
+  anonMb: number;
+  /** Resident file-backed pages now (RssFile): mostly the store's memory-mapped data file. */
+  fileMb: number;
+}
+
 export interface Child {
   process: ChildProcess;
   url: string;
-  /** Peak resident set size so far, in MB (VmHWM). */
-  peakRssMb(): number;
+  memory(): Memory;
   stop(): Promise<void>;
 }
 
@@ -25,9 +33,10 @@ export async function startChild(entry: string, env: Record<string, string>, por
   return {
     process: child,
     url,
-    peakRssMb: () => {
+    memory: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+      return { peakRssMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
     },
     stop: () => new Promise((resolve) => {
       child.once('exit', () => resolve());
