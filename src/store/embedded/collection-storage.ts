@@ -59,6 +59,22 @@ export class CollectionStorage {
     return this.catalog.indexes(this.name);
   }
 
+  /**
+   * Runs `fn` synchronously inside one lmdb write transaction with the catalog version read
+   * once (see Catalog#pinned), instead of once per definition lookup.
+   */
+  pinned<R>(fn: () => R): R {
+    return this.catalog.pinned(fn);
+  }
+
+  /** Whether `def` is stored as is, with its id and known traits: `addIndex` would change nothing. */
+  hasIndex(def: IndexDef): boolean {
+    const sameKey = (d: IndexDef) => JSON.stringify(Object.entries(d.key)) === JSON.stringify(Object.entries(def.key));
+    const existing = this.indexes().find((d) => d.name === def.name || sameKey(d));
+    return existing !== undefined && existing.name === def.name && sameKey(existing) && existing.unique === def.unique
+      && existing.id !== undefined && traitsKnown(existing);
+  }
+
   get(pk: Buffer): Document | undefined {
     return this.docs.get(pk);
   }
@@ -167,7 +183,8 @@ export class CollectionStorage {
         if (def.unique) this.assertUnique(def, key.subarray(0, key.length - pk.length), pk, next);
         puts.push(key);
       }
-      traits.push(next ? docTraits(def, next) : null);
+      // a definition's known traits only grow, so the ones it has now need no recording when applied
+      traits.push(next ? (traitsKnown(def) ? newTraits(def, next) : docTraits(def, next)) : null);
     }
     // encoded here so that an unencodable value fails before anything is written
     const bytes = next ? Buffer.from(this.encoder.encode(next)) : null;

@@ -49,7 +49,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   private async write<R>(options: SessionOption | undefined, op: (view: ops.View) => R): Promise<R> {
     const session = this.sessionOf(options);
     if (session) return op(session);
-    const result = await this.env.childTransaction(() => op(directView));
+    const result = await this.env.childTransaction(() => this.storage.pinned(() => op(directView)));
     await this.env.flushed;
     return result;
   }
@@ -84,16 +84,16 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     };
     try {
       // a plain write transaction in the current batch: everything is checked before anything is written
-      await this.env.transaction(() => {
+      await this.env.transaction(() => storage.pinned(() => {
         assertNew();
         storage.apply(storage.isCurrent(prepared) ? prepared : storage.prepare(pk, storage.decode(prepared.bytes), undefined, false));
-      });
+      }));
     } catch (err) {
       if (!(err instanceof NeedsChildTransaction)) throw err;
-      await this.env.childTransaction(() => {
+      await this.env.childTransaction(() => storage.pinned(() => {
         assertNew();
         storage.write(pk, storage.decode(prepared.bytes), undefined);
-      });
+      }));
     }
     await this.env.flushed;
     return { insertedId: doc._id };
@@ -141,7 +141,9 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const name = options.name ?? Object.entries(spec).map(([k, v]) => `${k}_${v}`).join('_');
     if (name === '_id_' || (Object.keys(spec).length === 1 && '_id' in spec)) return '_id_';
     const def = { name, key: { ...spec }, unique: options.unique === true };
-    await this.env.childTransaction(() => this.storage.addIndex(def));
+    // already there as is (every start after the first): no write transaction
+    if (this.storage.hasIndex(def)) return name;
+    await this.env.childTransaction(() => this.storage.pinned(() => this.storage.addIndex(def)));
     await this.env.flushed;
     return name;
   }

@@ -151,16 +151,15 @@ const keyWalker = new TupleWalker((vals) => {
   builder.reset().bytes(currentPrefix);
   for (let i = 0; i < vals.length; i++) builder.component(vals[i]);
   builder.bytes(pkOfWalk);
-  const key = builder.view();
   // documents rarely give an index more than a few keys: a linear duplicate check is cheapest
   const keys = keysOfWalk;
   if (keys.length < 16) {
-    for (let i = 0; i < keys.length; i++) if (keys[i].equals(key)) return;
+    for (let i = 0; i < keys.length; i++) if (builder.equals(keys[i])) return;
   } else if (keys.length === 16) {
     seenOfWalk = new Set(keys.map((k) => k.toString('latin1')));
   }
   if (seenOfWalk && keys.length >= 16) {
-    const s = key.toString('latin1');
+    const s = builder.view().toString('latin1');
     if (seenOfWalk.has(s)) return;
     seenOfWalk.add(s);
   }

@@ -135,6 +135,11 @@ export class KeyBuilder {
     return out;
   }
 
+  /** Whether the bytes written equal `b` (no view allocated). */
+  equals(b: Buffer): boolean {
+    return b.length === this.length && this.buf.compare(b, 0, b.length, 0, this.length) === 0;
+  }
+
   /** The bytes written, without copying: valid until the builder is written to again. */
   view(): Buffer {
     return this.buf.subarray(0, this.length);

@@ -169,6 +169,16 @@ export class EmbeddedSession implements Session, View {
    * With `abortable` (a child transaction) writes are checked and applied one by one.
    */
   commit(abortable: boolean): void {
+    // the catalog version is read once per storage's catalog, not once per definition lookup
+    const storages = [...new Set([...this.writes.keys(), ...this.filterReads.map((r) => r.storage)])];
+    const pin = (i: number): void => {
+      if (i === storages.length) this.validateAndApply(abortable);
+      else storages[i].pinned(() => pin(i + 1));
+    };
+    pin(0);
+  }
+
+  private validateAndApply(abortable: boolean): void {
     for (const [storage, reads] of this.docReads) {
       for (const { pk, bytes } of reads.values()) {
         if (!sameBytes(bytes, storage.getBinary(pk))) throw new ConflictSignal();
