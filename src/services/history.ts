@@ -1,5 +1,6 @@
 import type { Filter, Store } from '../store/types.js';
-import { HISTORY_COLLECTION, type HistoryDocument, type Version, historyKey, versionOfHistory } from './stored-document.js';
+import { withBodies } from './history-bodies.js';
+import { HISTORY_COLLECTION, type HistoryDocument, type Version, historyKey } from './stored-document.js';
 
 export interface HistoryScope {
   type?: string;
@@ -26,7 +27,7 @@ export interface HistoryPage {
 
 export async function readVersion(store: Store, type: string, id: string, versionId: number): Promise<Version | null> {
   const doc = await store.collection<HistoryDocument>(HISTORY_COLLECTION).findOne({ _id: historyKey(type, id, versionId) });
-  return doc && versionOfHistory(doc);
+  return doc && (await withBodies(store, [doc]))[0]!;
 }
 
 function historyFilter(scope: HistoryScope, query: HistoryQuery): Filter {
@@ -54,5 +55,5 @@ export async function historyPage(store: Store, scope: HistoryScope, query: Hist
   const page = docs.slice(0, query.count);
   const last = page[page.length - 1];
   const next = docs.length > query.count && last ? { lastUpdated: last.lastUpdated, key: last._id } : undefined;
-  return { versions: page.map(versionOfHistory), next };
+  return { versions: await withBodies(store, page), next };
 }

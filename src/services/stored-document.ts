@@ -16,7 +16,11 @@ export interface CurrentDocument {
 
 export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Every version of every resource, in one `history` collection so system-level history is one query. */
+/**
+ * Every version of every resource, in one `history` collection so system-level history is one query.
+ * The latest version of a live resource keeps its body only in the current document (`current: true`,
+ * `json: null`); a write that supersedes it moves the body here, so each version is stored once.
+ */
 export interface HistoryDocument {
   _id: string;
   type: string;
@@ -26,6 +30,7 @@ export interface HistoryDocument {
   deleted: boolean;
   method: HistoryMethod;
   json: string | null;
+  current?: boolean;
   [key: string]: unknown;
 }
 

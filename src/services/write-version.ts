@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r4.js';
 import { extractSearchIndex } from '../search/index.js';
 import type { Session, Store } from '../store/types.js';
 import {
-  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey, versionOfHistory,
+  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
 } from './stored-document.js';
 
 /** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
@@ -33,11 +33,17 @@ export async function writeVersion(
     ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
   };
   const history: HistoryDocument = {
-    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json,
+    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json: null,
+    ...(stored ? { current: true } : {}),
   };
   const collection = store.collection<CurrentDocument>(type);
+  const histories = store.collection<HistoryDocument>(HISTORY_COLLECTION);
   if (previous) await collection.replaceOne({ _id: id }, current, { session });
   else await collection.insertOne(current, { session });
-  await store.collection<HistoryDocument>(HISTORY_COLLECTION).insertOne(history, { session });
-  return versionOfHistory(history);
+  if (previous && !previous.deleted) {
+    const superseded = historyKey(type, id, previous.versionId);
+    await histories.updateOne({ _id: superseded }, { $set: { json: previous.json }, $unset: { current: '' } }, { session });
+  }
+  await histories.insertOne(history, { session });
+  return { type, id, versionId, lastUpdated, deleted: !stored, method, json };
 }

@@ -67,3 +67,27 @@ t.test('_since excludes older versions', async (t) => {
   t.same(ids, [fresh.id]);
   t.notOk(ids.includes(old.id));
 });
+
+t.test('versions read while updates supersede them always come with their own body', async (t) => {
+  const created = (await fhir.post('/Patient', patient())).body;
+  let writing = true;
+  const writer = (async () => {
+    for (let i = 0; i < 40; i++) await fhir.put(`/Patient/${created.id}`, { ...created, birthDate: `19${50 + i}-01-01` });
+    writing = false;
+  })();
+  const problems: string[] = [];
+  while (writing) {
+    const history = await fhir.get(`/Patient/${created.id}/_history?_count=3`);
+    for (const entry of history.body.entry) {
+      if (entry.resource?.meta.versionId !== entry.response.etag.slice(3, -1)) problems.push(`history entry ${entry.response.etag}`);
+    }
+    const latest = Number(history.body.entry[0].response.etag.slice(3, -1));
+    const vread = await fhir.get(`/Patient/${created.id}/_history/${latest}`);
+    if (vread.body.meta?.versionId !== String(latest)) problems.push(`vread ${latest}`);
+  }
+  await writer;
+  t.same(problems, [], 'no version came back without its body or with another version\'s');
+  const all = await fhir.get(`/Patient/${created.id}/_history?_count=100`);
+  t.equal(all.body.entry.length, 41);
+  t.ok(all.body.entry.every((e: any) => e.resource.meta.versionId === e.response.etag.slice(3, -1)), 'every version keeps its own body');
+});
