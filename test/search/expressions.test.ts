@@ -70,7 +70,7 @@ t.test('fast path and fhirpath agree on edge cases of where(), as and exists()',
   t.ok(compared > 10, `${compared} values compared`);
 });
 
-t.test('fast path and fhirpath give the same values for every parameter of every example', async (t) => {
+t.test('fast path and fhirpath give the same values for every parameter of every example', { skip: !fs.existsSync(EXAMPLES) && 'r4-examples not available' }, async (t) => {
   const resources = allResources();
   let compared = 0;
   for (const resource of resources) {

@@ -21,7 +21,10 @@ const num = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -3, max: 
 const date = fc.constantFrom(...dates);
 const scalar = fc.oneof(str, num, date, fc.boolean(), fc.constant(null));
 const rangeScalar = fc.oneof(str, fc.integer({ min: -3, max: 3 }), date);
-const valueOrArray = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }));
+// Arrays hold one type: for arrays mixing types (and null) mingo's sort is not a total order, so the
+// order of two documents can depend on the other documents sorted with them and no oracle exists.
+const sameTypeArray = fc.oneof(...[str, num, date, fc.boolean()].map((a) => fc.array(a as fc.Arbitrary<unknown>, { maxLength: 3 })));
+const valueOrArray = fc.oneof(scalar, sameTypeArray);
 
 const idxEntry = fc.record(
   { p: fc.constantFrom('code', 'date'), s: fc.constantFrom('x', 'y'), c: fc.oneof(str, num, fc.constant(null)), lo: date, hi: date },
@@ -31,7 +34,10 @@ const docBody = fc.record(
   {
     a: valueOrArray,
     n: fc.oneof(num, date, fc.constant(null)),
-    b: fc.oneof(fc.record({ c: valueOrArray }, { requiredKeys: [] }), fc.array(fc.record({ c: scalar }, { requiredKeys: [] }), { maxLength: 2 })),
+    b: fc.oneof(
+      fc.record({ c: valueOrArray }, { requiredKeys: [] }),
+      ...[str, num, date].map((c) => fc.array(fc.record({ c: c as fc.Arbitrary<unknown> }, { requiredKeys: [] }), { maxLength: 2 })),
+    ),
     idx: fc.array(idxEntry, { maxLength: 4 }),
     g: fc.oneof(fc.constantFrom('x', 'y'), fc.constant(null), fc.array(fc.constantFrom('x', 'y'), { maxLength: 2 })),
     t: fc.oneof(date, date, fc.constant(null)),
