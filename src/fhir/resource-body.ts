@@ -7,20 +7,31 @@ import { assertResourceType } from './resource-types.js';
  * Rejects, wherever they stand, property names that a MongoDB server would read as operators
  * and the names of prototype-pollution attacks (the body is parsed with plain JSON.parse).
  */
-export function assertNoOperatorKeys(value: unknown, path = ''): void {
+export function assertNoOperatorKeys(value: unknown): void {
+  const bad = forbiddenKeyPath(value);
+  if (!bad) return;
+  const key = bad[bad.length - 1] as string;
+  const at = bad.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('').slice(0, 200);
+  if (key.startsWith('$')) throw new FhirError('FHIR_ERR_DOLLAR_KEY', [at], [at]);
+  throw new FhirError('FHIR_ERR_PROTO_KEY', [key, at], [at]);
+}
+
+/** The path to the first key that could be read as an operator or reach a prototype, or null. */
+function forbiddenKeyPath(value: unknown): (string | number)[] | null {
+  if (value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertNoOperatorKeys(item, `${path}[${i}]`));
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, child] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key.startsWith('$')) throw new FhirError('FHIR_ERR_DOLLAR_KEY', [at.slice(0, 200)], [at.slice(0, 200)]);
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-      throw new FhirError('FHIR_ERR_PROTO_KEY', [key, at.slice(0, 200)], [at.slice(0, 200)]);
+    for (let i = 0; i < value.length; i++) {
+      const below = forbiddenKeyPath(value[i]);
+      if (below) return [i, ...below];
     }
-    assertNoOperatorKeys(child, at);
+    return null;
   }
+  for (const key in value) {
+    if (key.startsWith('$') || key === '__proto__' || key === 'constructor' || key === 'prototype') return [key];
+    const below = forbiddenKeyPath((value as Record<string, unknown>)[key]);
+    if (below) return [key, ...below];
+  }
+  return null;
 }
 
 /** The shape every stored resource must have before any profile validation: an object of a known type. */

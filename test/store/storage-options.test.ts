@@ -1,11 +1,13 @@
 /**
  * Storage options: the page size applies only to new environments, and documents written
- * compressed under an older (lower) compression threshold stay readable after the change.
+ * compressed under an older (lower) compression threshold or as msgpackr records stay readable.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { type RootDatabase, open } from 'lmdb';
+import { encodePrimaryKey } from '../../src/store/embedded/key-codec.ts';
 import { openEmbeddedStore } from '../../src/store/embedded/store.ts';
 
 const pageSizeOf = (store: unknown) => (store as { env: { getStats(): { pageSize: number } } }).env.getStats().pageSize;
@@ -45,5 +47,25 @@ t.test('a new environment gets 16 KB pages', async (t) => {
   const doc = { _id: 'x', text: 'a'.repeat(9000), small: 'b'.repeat(2000) };
   await c.insertOne(structuredClone(doc));
   t.same(await c.findOne({ _id: 'x' }), doc);
+  await store.close();
+});
+
+t.test('documents are plain MessagePack maps, and documents written as msgpackr records stay readable', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'store-options-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const doc = { _id: 'r', versionId: 2, idx: { token: [{ p: 'code', c: '1000' }, { p: 'status', c: 'final' }] }, json: '{"a":"ё"}' };
+  const legacy = open({ path: dataDir, noSubdir: false, maxDbs: 10, pageSize: 16384 });
+  const recordDocs = legacy.openDB({ name: 'docs:c', keyEncoding: 'binary' });
+  await recordDocs.put(encodePrimaryKey('r'), structuredClone(doc));
+  t.equal(recordDocs.getBinary(encodePrimaryKey('r'))![0], 0xd4, 'the legacy write starts with a record definition');
+  await legacy.close();
+
+  const store = openEmbeddedStore(dataDir);
+  const c = store.collection('c');
+  t.same(await c.findOne({ _id: 'r' }), doc);
+  await c.insertOne({ _id: 'm', n: 1 });
+  const raw = (store as unknown as { env: RootDatabase }).env.openDB({ name: 'docs:c', keyEncoding: 'binary', encoding: 'binary' });
+  const first = raw.getBinary(encodePrimaryKey('m'))![0];
+  t.ok(first === 0xde || (first & 0xf0) === 0x80, `a new document is a map (first byte 0x${first.toString(16)})`);
   await store.close();
 });
