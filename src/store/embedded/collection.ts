@@ -28,7 +28,7 @@ import { directView } from './direct-view.ts';
 import { NeedsChildTransaction, duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
 import { exactIds } from './planner.ts';
-import { findByIds, matchCommitted, shape } from './query-exec.ts';
+import { countCommitted, findByIds, shape } from './query-exec.ts';
 import { EmbeddedSession } from './session.ts';
 import * as ops from './write-ops.ts';
 
@@ -134,7 +134,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   async countDocuments(filter: Filter = {}, options?: SessionOption): Promise<number> {
     const session = this.sessionOf(options);
     if (session) return session.find(this.storage, filter, {}).length;
-    return matchCommitted(this.storage, filter).docs.length;
+    return countCommitted(this.storage, filter);
   }
 
   async createIndex(spec: IndexSpec, options: CreateIndexOptions = {}): Promise<string> {

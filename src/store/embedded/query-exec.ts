@@ -151,6 +151,11 @@ function planFor(storage: CollectionStorage, filter: Filter): Plan {
 }
 
 /** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
+/** What a scanned document must still pass: nothing when the plan reads exactly the ids asked for. */
+function residualTest(filter: Filter): Matcher {
+  return isExactIdFilter(filter) || exactIds(filter) ? matchAll : matcherOf(filter);
+}
+
 export function matchCommitted(
   storage: CollectionStorage,
   filter: Filter,
@@ -158,7 +163,7 @@ export function matchCommitted(
   plan = planFor(storage, filter),
   stats: ScanStats = { keysExamined: 0, docsExamined: 0 },
 ): MatchResult {
-  const test = isExactIdFilter(filter) || exactIds(filter) ? matchAll : matcherOf(filter);
+  const test = residualTest(filter);
   const docs: Document[] = [];
   if (stopAfter <= 0) return { docs, plan, stats };
   for (const doc of storage.scan(plan, stats)) {
@@ -167,6 +172,16 @@ export function matchCommitted(
     if (docs.length >= stopAfter) break;
   }
   return { docs, plan, stats };
+}
+
+/** How many committed documents match, holding none of them: a count over a large collection stays in constant memory. */
+export function countCommitted(storage: CollectionStorage, filter: Filter): number {
+  const test = residualTest(filter);
+  let count = 0;
+  for (const doc of storage.scan(planFor(storage, filter), { keysExamined: 0, docsExamined: 0 })) {
+    if (test(doc)) count++;
+  }
+  return count;
 }
 
 function sortOf(options: FindOptions): SortSpec | undefined {
