@@ -150,12 +150,12 @@ function planFor(storage: CollectionStorage, filter: Filter): Plan {
   return planQuery(filter, storage.indexes(), (intervals) => storage.countKeys(intervals));
 }
 
-/** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
 /** What a scanned document must still pass: nothing when the plan reads exactly the ids asked for. */
 function residualTest(filter: Filter): Matcher {
   return isExactIdFilter(filter) || exactIds(filter) ? matchAll : matcherOf(filter);
 }
 
+/** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
 export function matchCommitted(
   storage: CollectionStorage,
   filter: Filter,
