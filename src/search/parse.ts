@@ -9,6 +9,7 @@ import type { Clause, Modifier, SearchParameterDef, SearchParamType, SearchReque
 import { searchParametersFor } from './search-parameters.js';
 import { splitEscaped, unescapeValue } from './escape.js';
 import { parseValue } from './parse-value.js';
+import { rawInclude } from './includes.js';
 
 const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
   token: ['missing', 'not', 'text'],
@@ -50,7 +51,7 @@ function parseSort(type: string, value: string): SortItem[] {
 }
 
 /** Applies a result parameter; false when `name` is not one. */
-function applyResultParam(req: SearchRequest, name: string, value: string): boolean {
+function applyResultParam(req: SearchRequest, name: string, value: string, modifier?: string): boolean {
   if (IGNORED.has(name)) return true;
   switch (name) {
     case '_count': req.count = nonNegativeInteger(name, value); return true;
@@ -59,8 +60,8 @@ function applyResultParam(req: SearchRequest, name: string, value: string): bool
     case '_total': req.total = oneOf(name, value, TOTAL); return true;
     case '_summary': req.summary = oneOf(name, value, SUMMARY); return true;
     case '_elements': req.elements = value.split(',').map((e) => e.trim()).filter(Boolean); return true;
-    case '_include': req.include.push(value); return true;
-    case '_revinclude': req.revinclude.push(value); return true;
+    case '_include': req.include.push(rawInclude(name, modifier, value)); return true;
+    case '_revinclude': req.revinclude.push(rawInclude(name, modifier, value)); return true;
     default: return false;
   }
 }
@@ -96,7 +97,7 @@ export function parseSearch(type: string, params: URLSearchParams): SearchReques
   const defs = searchParametersFor(type);
   for (const [key, value] of params) {
     const [name, modifier] = splitKey(key);
-    if (applyResultParam(req, name, value)) continue;
+    if (applyResultParam(req, name, value, modifier)) continue;
     const def = defs.get(name);
     if (!def || name.includes('.')) {
       req.unknown.push(key);

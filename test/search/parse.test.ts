@@ -20,7 +20,7 @@ t.test('result parameters, unknown parameters, includes', async (t) => {
   t.equal(req.summary, 'count');
   t.same(req.elements, ['id', 'name']);
   t.same(req.include, ['Patient:organization']);
-  t.same(req.revinclude, ['Observation:subject']);
+  t.same(req.revinclude, ['iterate:Observation:subject'], ':iterate is kept (see search/includes.ts)');
   t.same(req.unknown, ['foo', 'general-practitioner.name', '_has:Observation:subject:code']);
   t.same(compileSort(req), { 'sk.birthdate': -1, _id: 1 });
   t.same(compileSort(parse('Patient', '')), { _id: 1 });

@@ -1,6 +1,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from '../../fhir/resource-types.js';
 import { supportedSearchParams } from '../../search/index.js';
+import { supportedIncludes, supportedRevIncludes } from '../../search/includes.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { ServerContext } from '../server-context.js';
 import { INTERACTIONS } from './registry.js';
@@ -27,6 +28,8 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     searchParam: supportedSearchParams(type).map(({ name, type: paramType, definition, documentation }) => ({
       name, type: paramType, ...(definition ? { definition } : {}), ...(documentation ? { documentation } : {}),
     })),
+    searchInclude: supportedIncludes(type),
+    searchRevInclude: supportedRevIncludes(type),
   };
 }
 

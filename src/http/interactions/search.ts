@@ -1,10 +1,12 @@
-import type { BundleLink, OperationOutcome } from 'fhir/r4.js';
+import type { BundleLink, OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
 import { type RawEntry, bundleJson, resourceUrl } from '../../fhir/bundle.js';
 import { FhirError } from '../../fhir/errors.js';
 import { outcomeOf } from '../../fhir/operation-outcome.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
 import { type SubsetRequest, isSubsetting, subsetResource } from '../../fhir/subset.js';
 import { type SearchRequest, compileFilter, compileSort, parseSearch } from '../../search/index.js';
+import { parseIncludes } from '../../search/includes.js';
+import { type Included, resolveIncludes } from '../../services/search/includes.js';
 import { type CurrentDocument, resourceOf } from '../../services/stored-document.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
@@ -33,16 +35,28 @@ function matchJson(doc: CurrentDocument, subset: SubsetRequest): string {
   return isSubsetting(subset) ? JSON.stringify(subsetResource(resourceOf(doc), subset)) : doc.json!;
 }
 
-function unknownParametersOutcome(search: SearchRequest): OperationOutcome {
-  return outcomeOf([{
-    severity: 'warning', code: 'not-supported',
-    diagnostics: `Ignored unknown or unsupported search parameters: ${search.unknown.join(', ')}`,
-  }]);
+/** A searchset entry: a match or an included resource (search.html#include), shaped by _summary/_elements. */
+function resultEntry(baseUrl: string, { type, doc }: Included, mode: 'match' | 'include', subset: SubsetRequest): RawEntry {
+  return { entry: { fullUrl: resourceUrl(baseUrl, type, doc._id), search: { mode } }, resourceJson: matchJson(doc, subset) };
+}
+
+/** Warnings for the client: unknown parameters that were ignored, included resources a bound left out. */
+function warningsOutcome(search: SearchRequest, includeCut: string | undefined): OperationOutcome | undefined {
+  const issues: OperationOutcomeIssue[] = [];
+  if (search.unknown.length > 0) {
+    issues.push({
+      severity: 'warning', code: 'not-supported',
+      diagnostics: `Ignored unknown or unsupported search parameters: ${search.unknown.join(', ')}`,
+    });
+  }
+  if (includeCut) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: includeCut });
+  return issues.length > 0 ? outcomeOf(issues) : undefined;
 }
 
 /**
  * GET [base]/[type]?params and POST [base]/[type]/_search — search.html.
  * Unknown parameters: 400 with Prefer: handling=strict, otherwise ignored and reported.
+ * _include/_revinclude resources follow the page's matches (search.html#include).
  */
 export async function search(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
   assertResourceType(request.type!);
@@ -50,6 +64,7 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
   if (searchRequest.unknown.length > 0 && parsePrefer(request.headers.prefer).handling === 'strict') {
     throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [searchRequest.unknown.join(', '), request.type]);
   }
+  const includes = parseIncludes(searchRequest);
   const count = Math.min(searchRequest.count ?? DEFAULT_COUNT, MAX_COUNT);
   const offset = searchRequest.offset ?? 0;
   const filter = { $and: [compileFilter(searchRequest), { deleted: false }] };
@@ -58,14 +73,15 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
   const docs = searchRequest.summary === 'count' ? [] : await collection
     .find(filter, { sort: compileSort(searchRequest), skip: offset, limit: count + 1 })
     .toArray();
+  const matches = docs.slice(0, count);
+  const { included, cut } = await resolveIncludes(store, request.baseUrl, request.type!, matches, includes);
   const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };
-  const entries: RawEntry[] = docs.slice(0, count).map((doc) => ({
-    entry: { fullUrl: resourceUrl(request.baseUrl, request.type!, doc._id), search: { mode: 'match' } },
-    resourceJson: matchJson(doc, subset),
-  }));
-  if (searchRequest.unknown.length > 0) {
-    entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(unknownParametersOutcome(searchRequest)) });
-  }
+  const entries: RawEntry[] = [
+    ...matches.map((doc) => resultEntry(request.baseUrl, { type: request.type!, doc }, 'match', subset)),
+    ...included.map((item) => resultEntry(request.baseUrl, item, 'include', subset)),
+  ];
+  const warnings = warningsOutcome(searchRequest, cut);
+  if (warnings) entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(warnings) });
   const links = pageLinks(request, searchRequest, count, offset, docs.length > count);
   return { status: 200, json: bundleJson('searchset', entries, links, total) };
 }
