@@ -122,6 +122,34 @@ function uriCondition(v: Value<'uri'>, modifier?: Modifier): Filter {
   return { u: v.uri };
 }
 
+/**
+ * Any of the codes, by system. An entry without a system matches on its code alone: plain
+ * `code` elements (Observation.status, Patient.gender) are indexed without their system.
+ */
+function conceptsCondition(v: Value<'concepts'>): Filter {
+  const groups = v.concepts.filter((g) => g.codes.length > 0).map(({ system, codes }): Filter => ({
+    c: codes.length === 1 ? codes[0] : { $in: codes },
+    $or: [{ s: system }, { s: { $exists: false } }],
+  }));
+  if (groups.length === 0) return { c: { $in: [] } };
+  return groups.length === 1 ? groups[0] : { $or: groups };
+}
+
+/** A condition on one component's entry fields, renamed to that component's keys (`c<i><field>`). */
+function onComponent(cond: Filter, i: number): Filter {
+  const out: Filter = {};
+  for (const [key, value] of Object.entries(cond)) {
+    if (!key.startsWith('$')) out[`c${i}${key}`] = value;
+    else out[key] = Array.isArray(value) ? value.map((sub: Filter) => onComponent(sub, i)) : value;
+  }
+  return out;
+}
+
+/** Every component's condition on the same composite entry, so all hold within one element. */
+function compositeCondition(v: Value<'composite'>): Filter {
+  return allOf(v.parts.map((part, i) => onComponent(entryCondition(part) ?? {}, i)));
+}
+
 /** The condition on one idx entry for a value; undefined for `missing` (handled by the caller). */
 export function entryCondition(v: SearchValue, modifier?: Modifier): Filter | undefined {
   switch (v.kind) {
@@ -133,6 +161,8 @@ export function entryCondition(v: SearchValue, modifier?: Modifier): Filter | un
     case 'reference': return referenceCondition(v);
     case 'identifier': return identifierCondition(v);
     case 'uri': return uriCondition(v, modifier);
+    case 'concepts': return conceptsCondition(v);
+    case 'composite': return compositeCondition(v);
     case 'missing': return undefined;
   }
 }

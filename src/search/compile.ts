@@ -73,7 +73,7 @@ export function compileClause(clause: Clause): Filter {
   const first = clause.values[0];
   if (clause.modifier === 'missing' && first?.kind === 'missing') return missingFilter(clause, first.missing);
   const positive = positiveFilter(clause);
-  return clause.modifier === 'not' ? { $nor: [positive] } : positive;
+  return clause.modifier === 'not' || clause.modifier === 'not-in' ? { $nor: [positive] } : positive;
 }
 
 /** The MongoDB filter of a search (without the `deleted: false` condition, which the repository adds). */

@@ -3,28 +3,11 @@
  * resource's type and converts the values into `idx` entries and `sk` sort keys.
  */
 import type { IndexEntries, IndexEntry, SearchParameterDef, SearchParamType, SortKeys } from './types.js';
-import { compileExpression, type Evaluator, type TypedValue } from './expressions.js';
+import { compileExpression, type Evaluator } from './expressions.js';
 import { searchParametersFor } from './search-parameters.js';
-import { tokenEntries } from './values/token.js';
-import { stringEntries } from './values/string.js';
-import { referenceEntries } from './values/reference.js';
-import { dateEntries } from './values/date.js';
-import { numberEntries } from './values/number.js';
-import { quantityEntries } from './values/quantity.js';
-import { uriEntries } from './values/uri.js';
+import { CONVERTERS, type Converter } from './values/converters.js';
+import { type CompositeExtractor, compositeExtractor } from './values/composite.js';
 import { MIN_DATE } from './date-range.js';
-
-type Converter = (p: string, value: TypedValue) => IndexEntry[];
-
-const CONVERTERS: Partial<Record<SearchParamType, Converter>> = {
-  token: tokenEntries,
-  string: stringEntries,
-  reference: referenceEntries,
-  date: dateEntries,
-  number: numberEntries,
-  quantity: quantityEntries,
-  uri: uriEntries,
-};
 
 /** Served by the document's own `_id` and `lastUpdated` fields, not by `idx`. */
 const DOCUMENT_FIELDS = new Set(['_id', '_lastUpdated']);
@@ -38,6 +21,7 @@ interface Extractor {
 }
 
 const extractors = new Map<string, Extractor[]>();
+const compositeExtractors = new Map<string, CompositeExtractor[]>();
 
 function extractorsFor(type: string): Extractor[] {
   let list = extractors.get(type);
@@ -50,6 +34,23 @@ function extractorsFor(type: string): Extractor[] {
     });
   extractors.set(type, list);
   return list;
+}
+
+function compositeExtractorsFor(type: string): CompositeExtractor[] {
+  let list = compositeExtractors.get(type);
+  if (!list) {
+    list = [...searchParametersFor(type).values()].filter((def) => def.type === 'composite').map(compositeExtractor);
+    compositeExtractors.set(type, list);
+  }
+  return list;
+}
+
+/** Composite entries go to `idx.composite` (distinct per parameter; composites have no sort key). */
+function addCompositeEntries(resource: { resourceType: string }, idx: IndexEntries, options: ExtractOptions): void {
+  for (const extract of compositeExtractorsFor(resource.resourceType)) {
+    const entries = tolerant(extract, resource, options);
+    if (entries.length > 0) (idx.composite ??= []).push(...entries);
+  }
 }
 
 function entryKey(e: IndexEntry): string {
@@ -120,6 +121,16 @@ export interface SearchIndex {
   sk: SortKeys;
 }
 
+/** What `evaluate` gives for the resource; nothing when it throws, unless options.strict. */
+function tolerant<T>(evaluate: (resource: object) => T[], resource: object, options: ExtractOptions): T[] {
+  try {
+    return evaluate(resource);
+  } catch (err) {
+    if (options.strict) throw err;
+    return [];
+  }
+}
+
 function present(resource: Record<string, unknown>, keys: readonly string[]): boolean {
   for (let i = 0; i < keys.length; i++) if (resource[keys[i]] !== undefined) return true;
   return false;
@@ -134,13 +145,7 @@ export function extractSearchIndex(resource: { resourceType: string }, options: 
   for (let x = 0; x < list.length; x++) {
     const { def, evaluate, convert, keys } = list[x];
     if (keys !== undefined && !present(json, keys)) continue;
-    let values: TypedValue[];
-    try {
-      values = evaluate(resource);
-    } catch (err) {
-      if (options.strict) throw err;
-      continue;
-    }
+    const values = tolerant(evaluate, resource, options);
     if (values.length === 0) continue;
     const converted = values.length === 1 ? convert(def.code, values[0]) : values.flatMap((v) => convert(def.code, v));
     const target = (idx[def.type] ??= []);
@@ -154,6 +159,7 @@ export function extractSearchIndex(resource: { resourceType: string }, options: 
     }
     if (key !== undefined) sk[def.code] = key;
   }
+  addCompositeEntries(resource, idx, options);
   return { idx, sk };
 }
 

@@ -14,5 +14,7 @@ export const INDEX_SPECS: readonly IndexSpec[] = [
   { 'idx.number.p': 1, 'idx.number.v': 1 },
   { 'idx.quantity.p': 1, 'idx.quantity.v': 1 },
   { 'idx.uri.p': 1, 'idx.uri.u': 1 },
+  // composites with a token first: its code and system, then a quantity / number second value
+  { 'idx.composite.p': 1, 'idx.composite.c0c': 1, 'idx.composite.c0s': 1, 'idx.composite.c1v': 1 },
   { lastUpdated: 1 },
 ];

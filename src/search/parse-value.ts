@@ -1,11 +1,14 @@
 /** Parsing of one (comma-separated) search value, by parameter type and modifier. */
 import { FhirError } from '../fhir/errors.js';
-import type { Clause, Prefix, SearchParameterDef, SearchValue } from './types.js';
+import type { Clause, Modifier, Prefix, SearchParameterDef, SearchValue, SystemCodes } from './types.js';
 import { splitEscaped, unescapeValue } from './escape.js';
 import { normalizeString } from './normalize.js';
 import { parseDateRange } from './date-range.js';
 import { parseNumberRange, type NumberRange } from './number-range.js';
 import { normalizeReference } from './values/reference.js';
+import { TerminologyError } from './terminology.js';
+import { expandValueSet } from './value-sets.js';
+import { codesAbove, codesBelow } from './code-hierarchy.js';
 
 const PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[0-9+\-.])/;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -82,9 +85,57 @@ function parseReference(key: string, def: SearchParameterDef, targetType: string
   return { kind: 'reference', refs: [ref] };
 }
 
+/** Turns a TerminologyError (unknown ValueSet, no local hierarchy...) into a 400 naming the parameter. */
+function withTerminology(key: string, concepts: () => SystemCodes[]): SearchValue {
+  try {
+    return { kind: 'concepts', concepts: concepts() };
+  } catch (err) {
+    if (err instanceof TerminologyError) throw invalid(key, err.message);
+    throw err;
+  }
+}
+
+/** `:above` / `:below` on a token: the code with its ancestors / descendants in a local CodeSystem. */
+function parseSubsumption(key: string, modifier: 'above' | 'below', part: string): SearchValue {
+  const token = parseToken(key, part);
+  if (token.kind !== 'token' || !token.system || token.code === undefined) {
+    throw invalid(key, `:${modifier} needs system|code, so that the code system's hierarchy is known`);
+  }
+  const { system, code } = token;
+  return withTerminology(key, () => [{ system, codes: modifier === 'below' ? codesBelow(system, code) : codesAbove(system, code) }]);
+}
+
+/** `[prefix]value$[prefix]value...`: one part per component, each parsed as its component's type. */
+function parseComposite(key: string, def: SearchParameterDef, part: string): SearchValue {
+  const components = def.components ?? [];
+  const pieces = splitEscaped(part, '$');
+  if (pieces.length !== components.length) {
+    throw invalid(key, `a ${def.code} value has ${components.length} parts separated by "$" (escape a literal one as \\$)`);
+  }
+  return {
+    kind: 'composite',
+    parts: pieces.map((piece, i) => {
+      const component = components[i];
+      if (unescapeValue(piece).trim() === '') throw invalid(key, `part ${i + 1} (${component.code}) is empty`);
+      return parseValue(key, component, { param: component.code, type: component.type, values: [] }, piece);
+    }),
+  };
+}
+
+/** The value of a token search with a terminology modifier (:in, :not-in, :above, :below). */
+function parseTerminology(key: string, modifier: Modifier, part: string): SearchValue | undefined {
+  switch (modifier) {
+    case 'in': case 'not-in': return withTerminology(key, () => expandValueSet(unescapeValue(part).trim()));
+    case 'above': case 'below': return parseSubsumption(key, modifier, part);
+    default: return undefined;
+  }
+}
+
 export function parseValue(key: string, def: SearchParameterDef, clause: Clause, part: string): SearchValue {
   if (clause.modifier === 'text') return parseString(part);
   if (clause.modifier === 'identifier') return parseIdentifier(key, part);
+  const terminology = def.type === 'token' && clause.modifier ? parseTerminology(key, clause.modifier, part) : undefined;
+  if (terminology) return terminology;
   switch (def.type) {
     case 'token': return parseToken(key, part);
     case 'string': return parseString(part);
@@ -93,6 +144,7 @@ export function parseValue(key: string, def: SearchParameterDef, clause: Clause,
     case 'quantity': return parseQuantity(key, part);
     case 'reference': return parseReference(key, def, clause.targetType, part);
     case 'uri': return { kind: 'uri', uri: unescapeValue(part).trim() };
+    case 'composite': return parseComposite(key, def, part);
     default: throw invalid(key, `${def.type} parameters are not supported`);
   }
 }

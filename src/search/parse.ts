@@ -12,14 +12,14 @@ import { parseValue } from './parse-value.js';
 import { rawInclude } from './includes.js';
 
 const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
-  token: ['missing', 'not', 'text'],
+  token: ['missing', 'not', 'text', 'in', 'not-in', 'above', 'below'],
   string: ['missing', 'exact', 'contains'],
   reference: ['missing', 'identifier'],
   uri: ['missing', 'above', 'below'],
   date: ['missing'],
   number: ['missing'],
   quantity: ['missing'],
-  composite: [],
+  composite: ['missing'],
   special: [],
 };
 

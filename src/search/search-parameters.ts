@@ -11,17 +11,21 @@ import type { Bundle, SearchParameter } from 'fhir/r4.js';
 import type { SearchParameterDef, SearchParamType } from './types.js';
 import { splitUnion } from './fhirpath-union.js';
 import { compileExpression } from './expressions.js';
+import { componentExpression } from './values/composite.js';
 
 const COMMON_BASES = ['Resource', 'DomainResource'];
-/** Parameter types this layer indexes and searches. */
+/** Parameter types this layer indexes and searches; a composite needs components of these types. */
 const IMPLEMENTED_TYPES: ReadonlySet<SearchParamType> = new Set<SearchParamType>([
   'number', 'date', 'string', 'token', 'reference', 'quantity', 'uri',
 ]);
+/** A composite's expression parts must be plain element paths: components are read per element. */
+const ELEMENT_PATH = /^[A-Z][A-Za-z]*(\.[a-z][A-Za-z0-9]*)*$/;
 const CODE_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const CUSTOM_DIR = fileURLToPath(new URL('../../conformance/search-parameters/', import.meta.url));
 
 let allDefinitions: SearchParameter[] | undefined;
+let definitionsByUrl: Map<string, SearchParameter> | undefined;
 const byType = new Map<string, Map<string, SearchParameterDef>>();
 
 function readJson(file: string): unknown {
@@ -72,11 +76,38 @@ function compiles(expression: string): boolean {
   }
 }
 
+function definitionByUrl(url: string): SearchParameter | undefined {
+  definitionsByUrl ??= new Map(definitions().map((sp) => [sp.url, sp]));
+  return definitionsByUrl.get(url);
+}
+
+function plainDef(sp: SearchParameter, expression: string): SearchParameterDef {
+  return { code: sp.code, type: sp.type, expression, url: sp.url, description: sp.description, target: sp.target };
+}
+
+/** The composite's components, or undefined when one is missing, of another type, or does not compile. */
+function compositeComponents(sp: SearchParameter, expression: string): SearchParameterDef[] | undefined {
+  const parts = splitUnion(expression);
+  if (!sp.component?.length || !parts.every((part) => ELEMENT_PATH.test(part))) return undefined;
+  const components: SearchParameterDef[] = [];
+  for (const { definition, expression: relative } of sp.component) {
+    const component = definitionByUrl(definition);
+    if (!component || !IMPLEMENTED_TYPES.has(component.type)) return undefined;
+    if (!parts.every((part) => compiles(componentExpression(part, relative)))) return undefined;
+    components.push(plainDef(component, relative));
+  }
+  return components;
+}
+
 function toDef(sp: SearchParameter, type: string): SearchParameterDef | undefined {
   const expression = expressionFor(sp, type);
-  if (!expression || !CODE_PATTERN.test(sp.code) || !IMPLEMENTED_TYPES.has(sp.type)) return undefined;
-  if (!compiles(expression)) return undefined;
-  return { code: sp.code, type: sp.type, expression, url: sp.url, description: sp.description, target: sp.target };
+  if (!expression || !CODE_PATTERN.test(sp.code)) return undefined;
+  if (sp.type === 'composite') {
+    const components = compositeComponents(sp, expression);
+    return components ? { ...plainDef(sp, expression), components } : undefined;
+  }
+  if (!IMPLEMENTED_TYPES.has(sp.type) || !compiles(expression)) return undefined;
+  return plainDef(sp, expression);
 }
 
 /** All implemented search parameters of a resource type, by code (including _id, _lastUpdated, _tag...). */

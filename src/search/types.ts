@@ -16,6 +16,11 @@ export interface SearchParameterDef {
   description?: string;
   /** Resource types a reference parameter may point to. */
   target?: string[];
+  /**
+   * A composite's components in `$` order: each the referenced parameter's definition with
+   * `expression` relative to an element the composite's own expression selects.
+   */
+  components?: SearchParameterDef[];
 }
 
 /**
@@ -33,6 +38,9 @@ export type IndexEntries = Partial<Record<SearchParamType, IndexEntry[]>>;
  * - date: lo, hi (Date; the instants the value covers, inclusive)
  * - number, quantity: v (the value), lo, hi (implicit precision range); quantity adds s, c, u (unit)
  * - uri: u
+ * - composite: one entry per element the composite expression selects and per combination of
+ *   its components' entries; component i's entry fields are stored as `c<i><field>` (a token
+ *   code-value-quantity entry: c0s, c0c, c1v, c1lo, c1hi, c1s, c1c, c1u). See CompositeEntry.
  */
 export interface IndexEntry {
   p: string;
@@ -49,13 +57,24 @@ export interface IndexEntry {
   hi?: Date | number;
 }
 
+/** An `idx.composite` entry: `p` plus each component's entry fields under `c<i><field>` keys. */
+export interface CompositeEntry extends IndexEntry {
+  [componentField: `c${number}${string}`]: string | number | Date | undefined;
+}
+
 /** Per-parameter sort keys stored as `sk` in the document (one scalar per parameter). */
 export type SortKeys = Record<string, string | number | Date>;
 
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 
 export type Modifier =
-  | 'exact' | 'contains' | 'missing' | 'not' | 'text' | 'identifier' | 'above' | 'below' | 'type';
+  | 'exact' | 'contains' | 'missing' | 'not' | 'text' | 'identifier' | 'above' | 'below' | 'type' | 'in' | 'not-in';
+
+/** Codes of one code system, as a ValueSet expansion or a code hierarchy gives them. */
+export interface SystemCodes {
+  system: string;
+  codes: string[];
+}
 
 export type SearchValue =
   /** `system` undefined = any system; null = explicitly no system (`|code`); code undefined = `system|`. */
@@ -70,6 +89,10 @@ export type SearchValue =
   | { kind: 'reference'; refs: string[]; id?: string }
   | { kind: 'identifier'; system?: string; value: string }
   | { kind: 'uri'; uri: string }
+  /** Token :in / :not-in / :above / :below: any of these codes (grouped by system). */
+  | { kind: 'concepts'; concepts: SystemCodes[] }
+  /** One value per component, in the composite's component order. */
+  | { kind: 'composite'; parts: SearchValue[] }
   | { kind: 'missing'; missing: boolean };
 
 /** One search parameter occurrence: the OR of its comma-separated values. */

@@ -12,7 +12,7 @@ const patientEntry = statement.rest[0].resource.find((r: any) => r.type === 'Pat
 /** A value of the right shape for each search parameter type, to prove the server understands it. */
 const SAMPLE_VALUE: Record<string, string> = {
   string: 'abc', token: 'http://x|y', reference: 'Patient/1', date: 'ge2020-01-01', number: '5',
-  quantity: '5||mg', uri: 'http://example.org', composite: 'a$b', special: 'x',
+  quantity: '5||mg', uri: 'http://example.org', composite: 'a$2020', special: 'x', // 2020: a token, quantity, date or string part
 };
 
 t.test('the CapabilityStatement describes this server', async (t) => {

@@ -82,8 +82,8 @@ t.test('search parameter sets', async (t) => {
   t.notOk(searchParametersFor('Observation').has('snils'));
   const obs = supportedSearchParams('Observation');
   t.ok(obs.some((p) => p.name === 'value-quantity' && p.type === 'quantity' && p.definition));
-  t.notOk(obs.some((p) => p.type === 'composite' || p.type === 'special'), 'composite parameters are not offered');
-  t.notOk(obs.some((p) => p.name === 'code-value-quantity'));
+  t.notOk(obs.some((p) => p.type === 'special'), 'special parameters are not offered');
+  t.ok(obs.some((p) => p.name === 'code-value-quantity' && p.type === 'composite' && p.definition), 'composite parameters are offered');
   t.notOk(supportedSearchParams('Patient').some((p) => p.name === '_text' || p.name === '_content' || p.name === '_query'));
 });
 
