@@ -29,6 +29,7 @@ export const ERRORS = {
   FHIR_ERR_DOLLAR_KEY: { status: 400, issue: 'structure', en: 'Property names may not begin with "$" ({0})', ru: 'Имена свойств не могут начинаться с "$" ({0})' },
   FHIR_ERR_PARAM_INVALID: { status: 400, issue: 'invalid', en: 'Invalid value for parameter {0}: {1}', ru: 'Недопустимое значение параметра {0}: {1}' },
   FHIR_ERR_PARAM_UNKNOWN: { status: 400, issue: 'not-supported', en: 'Unknown or unsupported search parameter {0} for {1}', ru: 'Неизвестный или неподдерживаемый параметр поиска {0} для {1}' },
+  FHIR_ERR_CHAIN_TOO_BROAD: { status: 400, issue: 'too-costly', en: 'The chained search {0} is too broad: its inner search matches more than {1} {2} resources (the limit for a chain or _has); narrow it', ru: 'Цепочечный поиск {0} слишком широкий: внутренний поиск находит больше {1} ресурсов {2} (предел для цепочки или _has); уточните его' },
   FHIR_ERR_PATCH_INVALID: { status: 400, issue: 'invalid', en: 'Invalid JSON Patch: {0}', ru: 'Некорректный JSON Patch: {0}' },
   FHIR_ERR_PATCH_FAILED: { status: 422, issue: 'processing', en: 'The JSON Patch could not be applied: {0}', ru: 'JSON Patch не удалось применить: {0}' },
   FHIR_ERR_PATCH_CHANGES_IDENTITY: { status: 422, issue: 'processing', en: 'A patch may not change resourceType or id', ru: 'Patch не может менять resourceType или id' },

@@ -1,6 +1,7 @@
 /** The search layer's public API. */
 export type {
-  Clause, IndexEntries, IndexEntry, Modifier, Prefix, SearchParameterDef, SearchParamType, SearchRequest, SearchValue, SortItem, SortKeys,
+  ChainedClause, Clause, ForwardChain, IndexEntries, IndexEntry, Modifier, Prefix, ReverseChain, SearchParameterDef, SearchParamType,
+  SearchRequest, SearchValue, SortItem, SortKeys,
 } from './types.js';
 export { searchParametersFor, searchParameter, supportedSearchParams } from './search-parameters.js';
 export { extractSearchIndex, extractIndexEntries, extractSortKeys, type SearchIndex } from './extract.js';

@@ -10,6 +10,7 @@ import { searchParametersFor } from './search-parameters.js';
 import { splitEscaped, unescapeValue } from './escape.js';
 import { parseValue } from './parse-value.js';
 import { rawInclude } from './includes.js';
+import { isResourceType } from '../fhir/resource-types.js';
 
 const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
   token: ['missing', 'not', 'text', 'in', 'not-in', 'above', 'below'],
@@ -91,20 +92,81 @@ function parseClause(key: string, def: SearchParameterDef, modifier: string | un
   return clause;
 }
 
+/** A search for `type` with no criteria yet. */
+function emptyRequest(type: string): SearchRequest {
+  return { type, clauses: [], chains: [], sort: [], include: [], revinclude: [], unknown: [] };
+}
+
+function hasCriteria(req: SearchRequest): boolean {
+  return req.clauses.length > 0 || req.chains.length > 0;
+}
+
+/** Chains longer than this are refused: each link is one more search per target type. */
+const MAX_CHAIN_LINKS = 4;
+const HAS_KEY = /^_has:([^:.]+):([^:.]+):(.+)$/;
+
+function unknownInChain(key: string, next: string, types: string[]): FhirError {
+  return new FhirError('FHIR_ERR_PARAM_UNKNOWN', [`"${splitKey(next)[0]}" (in ${key})`, types.join(', ') || 'no target type']);
+}
+
+/**
+ * Adds the criterion `key=value` to `req`: a plain clause, a chain (`ref[:Type].rest`) or a
+ * reverse chain (`_has:Type:ref:rest`); nothing for an empty value. False when the key's first
+ * parameter is not one of `req.type`; other faults throw. `key` is the whole key, for messages.
+ */
+function addCriterion(req: SearchRequest, key: string, criterion: string, value: string, links = 0): boolean {
+  if (links > MAX_CHAIN_LINKS) throw invalid(key, `a chain may have at most ${MAX_CHAIN_LINKS} links`);
+  if (criterion.startsWith('_has:')) {
+    addReverseChain(req, key, criterion, value, links);
+    return true;
+  }
+  const dot = criterion.indexOf('.');
+  const [name, modifier] = splitKey(dot < 0 ? criterion : criterion.slice(0, dot));
+  const def = searchParametersFor(req.type).get(name);
+  if (!def) return false;
+  if (dot >= 0) {
+    addForwardChain(req, key, def, modifier, criterion.slice(dot + 1), value, links);
+    return true;
+  }
+  const clause = parseClause(key, def, modifier, value);
+  if (clause) req.clauses.push(clause);
+  return true;
+}
+
+/** `ref[:Type].next`: one inner search per target type (the given one, or each target that has `next`). */
+function addForwardChain(
+  req: SearchRequest, key: string, def: SearchParameterDef, modifier: string | undefined, next: string, value: string, links: number,
+): void {
+  if (def.type !== 'reference') throw invalid(key, `${def.code} is a ${def.type} parameter; only reference parameters can be chained`);
+  const { targetType } = parseModifier(key, def, modifier);
+  if (modifier !== undefined && !targetType) throw invalid(key, `only a resource type may follow "${def.code}:" in a chain`);
+  const types = (targetType ? [targetType] : def.target ?? []).filter(isResourceType);
+  const targets = types.map(emptyRequest).filter((inner) => addCriterion(inner, key, next, value, links + 1));
+  if (targets.length === 0) throw unknownInChain(key, next, types);
+  if (targets.some(hasCriteria)) req.chains.push({ kind: 'chain', key, param: def.code, targets });
+}
+
+/** `_has:Type:ref:next`: resources that a `Type` matching `next` refers to through `ref`. */
+function addReverseChain(req: SearchRequest, key: string, criterion: string, value: string, links: number): void {
+  const match = HAS_KEY.exec(criterion);
+  if (!match) throw invalid(key, 'use _has:[type]:[reference parameter]:[parameter]');
+  const [, type, param, next] = match;
+  if (!isResourceType(type)) throw invalid(key, `"${type}" is not a resource type`);
+  const def = searchParametersFor(type).get(param);
+  if (def?.type !== 'reference') throw invalid(key, `"${param}" is not a reference parameter of ${type}`);
+  if (def.target && !def.target.includes(req.type)) throw invalid(key, `${type}.${param} cannot refer to a ${req.type}`);
+  const inner = emptyRequest(type);
+  if (!addCriterion(inner, key, next, value, links + 1)) throw unknownInChain(key, next, [type]);
+  if (hasCriteria(inner)) req.chains.push({ kind: 'has', key, param, inner });
+}
+
 /** Parses a search query for `type`. */
 export function parseSearch(type: string, params: URLSearchParams): SearchRequest {
-  const req: SearchRequest = { type, clauses: [], sort: [], include: [], revinclude: [], unknown: [] };
-  const defs = searchParametersFor(type);
+  const req = emptyRequest(type);
   for (const [key, value] of params) {
     const [name, modifier] = splitKey(key);
     if (applyResultParam(req, name, value, modifier)) continue;
-    const def = defs.get(name);
-    if (!def || name.includes('.')) {
-      req.unknown.push(key);
-      continue;
-    }
-    const clause = parseClause(key, def, modifier, value);
-    if (clause) req.clauses.push(clause);
+    if (!addCriterion(req, key, key, value)) req.unknown.push(key);
   }
   return req;
 }

@@ -110,10 +110,38 @@ export interface SortItem {
   desc: boolean;
 }
 
+/**
+ * `subject:Patient.name=x` (search.html#chaining): the reference `param` points to a match of
+ * one of the inner searches, one per target type that has the next parameter.
+ */
+export interface ForwardChain {
+  kind: 'chain';
+  /** The whole parameter as written, for messages. */
+  key: string;
+  param: string;
+  targets: SearchRequest[];
+}
+
+/**
+ * `_has:Observation:patient:code=x` (search.html#has): a match of the inner search (on
+ * Observation) points to the resource through its reference parameter `param` (patient).
+ */
+export interface ReverseChain {
+  kind: 'has';
+  /** The whole parameter as written, for messages. */
+  key: string;
+  param: string;
+  inner: SearchRequest;
+}
+
+export type ChainedClause = ForwardChain | ReverseChain;
+
 export interface SearchRequest {
   type: string;
   /** AND of clauses; each clause is an OR of its values. */
   clauses: Clause[];
+  /** Also ANDed: chained clauses, which the services layer resolves into plain clauses before compiling. */
+  chains: ChainedClause[];
   sort: SortItem[];
   count?: number;
   offset?: number;

@@ -21,7 +21,8 @@ t.test('result parameters, unknown parameters, includes', async (t) => {
   t.same(req.elements, ['id', 'name']);
   t.same(req.include, ['Patient:organization']);
   t.same(req.revinclude, ['iterate:Observation:subject'], ':iterate is kept (see search/includes.ts)');
-  t.same(req.unknown, ['foo', 'general-practitioner.name', '_has:Observation:subject:code']);
+  t.same(req.unknown, ['foo']);
+  t.same(req.chains.map((c) => c.key), ['general-practitioner.name', '_has:Observation:subject:code'], 'chains are parsed, not unknown');
   t.same(compileSort(req), { 'sk.birthdate': -1, _id: 1 });
   t.same(compileSort(parse('Patient', '')), { _id: 1 });
   t.same(compileSort(parse('Patient', '_sort=_lastUpdated')), { lastUpdated: 1, _id: 1 });
@@ -41,6 +42,66 @@ t.test('clauses: comma is OR, repetition is AND, empty values are ignored', asyn
   t.same(parse('Observation', 'value-quantity=le5.4|http://unitsofmeasure.org|mmol/L').clauses[0].values, [{
     kind: 'quantity', prefix: 'le', value: 5.4, lo: 5.35, hi: 5.45, system: 'http://unitsofmeasure.org', code: 'mmol/L',
   }]);
+});
+
+t.test('chained parameters: one inner search per target type that has the next parameter', async (t) => {
+  const typed = parse('Observation', 'subject:Patient.name:exact=Ёлкин,Петров');
+  t.same(typed.clauses, []);
+  t.same(typed.unknown, []);
+  t.same(typed.chains, [{
+    kind: 'chain', key: 'subject:Patient.name:exact', param: 'subject', targets: [{
+      type: 'Patient', chains: [], sort: [], include: [], revinclude: [], unknown: [],
+      clauses: [{ param: 'name', type: 'string', modifier: 'exact', values: [
+        { kind: 'string', text: 'Ёлкин', norm: 'елкин' }, { kind: 'string', text: 'Петров', norm: 'петров' },
+      ] }],
+    }],
+  }]);
+  const untyped = parse('Observation', 'subject.name=x').chains[0];
+  t.ok(untyped.kind === 'chain' && untyped.targets.every((inner) => inner.clauses[0].param === 'name'));
+  t.same(untyped.kind === 'chain' && untyped.targets.map((inner) => inner.type), ['Patient', 'Location'],
+    'Group and Device have no name parameter');
+  const twoLinks = parse('DiagnosticReport', 'result.subject:Patient.identifier=urn:oid:1.2.643.100.3|11223344595').chains[0];
+  t.equal(twoLinks.kind, 'chain');
+  const observation = twoLinks.kind === 'chain' ? twoLinks.targets[0] : undefined;
+  t.equal(observation?.type, 'Observation');
+  t.same(observation?.clauses, []);
+  t.match(observation?.chains, [{ kind: 'chain', param: 'subject', targets: [{ type: 'Patient', clauses: [{
+    param: 'identifier', values: [{ kind: 'token', system: 'urn:oid:1.2.643.100.3', code: '11223344595' }],
+  }] }] }]);
+  t.same(parse('Observation', 'subject:Patient.name=').chains, [], 'an empty value is ignored');
+  t.same(parse('Observation', 'colour.name=x').unknown, ['colour.name'], 'an unknown first parameter is unknown, as usual');
+});
+
+t.test('_has: the inner search on the referring type', async (t) => {
+  const req = parse('Patient', '_has:Observation:patient:code=1000,2000&gender=male');
+  t.same(req.clauses.map((c) => c.param), ['gender']);
+  t.same(req.chains, [{
+    kind: 'has', key: '_has:Observation:patient:code', param: 'patient', inner: {
+      type: 'Observation', chains: [], sort: [], include: [], revinclude: [], unknown: [],
+      clauses: [{ param: 'code', type: 'token', values: [{ kind: 'token', code: '1000' }, { kind: 'token', code: '2000' }] }],
+    },
+  }]);
+  const nested = parse('Patient', '_has:Observation:patient:_has:AuditEvent:entity:agent=Practitioner/1').chains[0];
+  t.match(nested, { kind: 'has', param: 'patient', inner: { type: 'Observation', clauses: [], chains: [{
+    kind: 'has', param: 'entity', inner: { type: 'AuditEvent', clauses: [{ param: 'agent', values: [{ kind: 'reference', refs: ['Practitioner/1'] }] }] },
+  }] } });
+  t.equal(parse('Patient', '_has:Observation:patient:code=1&_has:Observation:patient:code=2').chains.length, 2, 'repetition is AND');
+});
+
+t.test('malformed chains throw 400 FhirErrors', async (t) => {
+  const cases: [string, string, RegExp][] = [
+    ['Observation', 'code.name=x', /only reference parameters can be chained/],
+    ['Observation', 'subject:Patient.colour=x', /"colour"/],
+    ['Observation', 'subject:identifier.name=x', /only a resource type may follow/],
+    ['Patient', '_has:Observation:patient=1', /use _has:/],
+    ['Patient', '_has:Nothing:patient:code=1', /"Nothing" is not a resource type/],
+    ['Patient', '_has:Observation:status:code=1', /not a reference parameter of Observation/],
+    ['Organization', '_has:Observation:patient:code=1', /Observation\.patient cannot refer to a Organization/],
+    ['Patient', '_has:Observation:patient:colour=1', /"colour"/],
+  ];
+  for (const [type, query, message] of cases) {
+    t.throws(() => parse(type, query), { status: 400, message }, `${type}?${query}`);
+  }
 });
 
 t.test('filters keep equalities plain inside $elemMatch on the entries of the parameter type', async (t) => {

@@ -6,6 +6,7 @@ import { assertResourceType } from '../../fhir/resource-types.js';
 import { type SubsetRequest, isSubsetting, subsetResource } from '../../fhir/subset.js';
 import { type SearchRequest, compileFilter, compileSort, parseSearch } from '../../search/index.js';
 import { parseIncludes } from '../../search/includes.js';
+import { resolveChains } from '../../services/search/chains.js';
 import { type Included, resolveIncludes } from '../../services/search/includes.js';
 import { type CurrentDocument, resourceOf } from '../../services/stored-document.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -67,7 +68,7 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
   const includes = parseIncludes(searchRequest);
   const count = Math.min(searchRequest.count ?? DEFAULT_COUNT, MAX_COUNT);
   const offset = searchRequest.offset ?? 0;
-  const filter = { $and: [compileFilter(searchRequest), { deleted: false }] };
+  const filter = { $and: [compileFilter(await resolveChains(store, searchRequest)), { deleted: false }] };
   const collection = store.collection<CurrentDocument>(request.type!);
   const total = searchRequest.total === 'none' ? undefined : await collection.countDocuments(filter);
   const docs = searchRequest.summary === 'count' ? [] : await collection
