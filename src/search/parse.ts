@@ -57,6 +57,7 @@ function applyResultParam(req: SearchRequest, name: string, value: string, modif
   switch (name) {
     case '_count': req.count = nonNegativeInteger(name, value); return true;
     case '_offset': req.offset = nonNegativeInteger(name, value); return true;
+    case '_cursor': req.cursor = value; return true;
     case '_sort': req.sort.push(...parseSort(req.type, value)); return true;
     case '_total': req.total = oneOf(name, value, TOTAL); return true;
     case '_summary': req.summary = oneOf(name, value, SUMMARY); return true;

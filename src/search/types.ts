@@ -145,6 +145,8 @@ export interface SearchRequest {
   sort: SortItem[];
   count?: number;
   offset?: number;
+  /** The opaque keyset cursor of a page link (cursor.ts). */
+  cursor?: string;
   total?: 'none' | 'estimate' | 'accurate';
   summary?: 'true' | 'text' | 'data' | 'count' | 'false';
   elements?: string[];

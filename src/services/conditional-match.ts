@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { FhirError } from '../fhir/errors.js';
-import { compileFilter, parseSearch } from '../search/index.js';
+import { parseSearch } from '../search/index.js';
 import type { Session, Store } from '../store/types.js';
 import { CONDITIONAL_LOCKS_COLLECTION, type CurrentDocument } from './stored-document.js';
 import { resolveChains } from './search/chains.js';
+import { liveFilter } from './search/live-filter.js';
 
 function searchParams(query: string): URLSearchParams {
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
@@ -21,7 +22,7 @@ export async function findMatches(store: Store, session: Session, type: string, 
   if ([...params.keys()].length === 0) throw new FhirError('FHIR_ERR_CONDITION_MISSING', [what]);
   const request = parseSearch(type, params);
   if (request.unknown.length > 0) throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [request.unknown.join(', '), type]);
-  const filter = { $and: [compileFilter(await resolveChains(store, request, session)), { deleted: false }] };
+  const filter = liveFilter(await resolveChains(store, request, session));
   return store.collection<CurrentDocument>(type).find(filter, { session, limit: 2 }).toArray();
 }
 

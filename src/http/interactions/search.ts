@@ -1,35 +1,18 @@
-import type { BundleLink, OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
 import { type RawEntry, bundleJson, resourceUrl } from '../../fhir/bundle.js';
 import { FhirError } from '../../fhir/errors.js';
 import { outcomeOf } from '../../fhir/operation-outcome.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
 import { type SubsetRequest, isSubsetting, subsetResource } from '../../fhir/subset.js';
-import { type SearchRequest, compileFilter, compileSort, parseSearch } from '../../search/index.js';
+import { type SearchRequest, parseSearch } from '../../search/index.js';
 import { parseIncludes } from '../../search/includes.js';
-import { resolveChains } from '../../services/search/chains.js';
 import { type Included, resolveIncludes } from '../../services/search/includes.js';
+import { runSearch } from '../../services/search/run-search.js';
 import { type CurrentDocument, resourceOf } from '../../services/stored-document.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
+import { searchPageLinks } from '../search-page-links.js';
 import type { ServerContext } from '../server-context.js';
-
-const DEFAULT_COUNT = 20;
-const MAX_COUNT = 1000;
-
-function pageUrl(request: FhirRequest, search: SearchRequest, offset: number, count: number): string {
-  const params = new URLSearchParams(request.query);
-  for (const unknown of search.unknown) params.delete(unknown);
-  params.set('_count', String(count));
-  params.set('_offset', String(offset));
-  return `${request.baseUrl}/${search.type}?${params}`;
-}
-
-function pageLinks(request: FhirRequest, search: SearchRequest, count: number, offset: number, more: boolean): BundleLink[] {
-  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, search, offset, count) }];
-  if (more) link.push({ relation: 'next', url: pageUrl(request, search, offset + count, count) });
-  if (offset > 0) link.push({ relation: 'previous', url: pageUrl(request, search, Math.max(0, offset - count), count) });
-  return link;
-}
 
 /** The stored JSON as it is, or reshaped when _summary/_elements ask for it. */
 function matchJson(doc: CurrentDocument, subset: SubsetRequest): string {
@@ -66,15 +49,8 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
     throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [searchRequest.unknown.join(', '), request.type]);
   }
   const includes = parseIncludes(searchRequest);
-  const count = Math.min(searchRequest.count ?? DEFAULT_COUNT, MAX_COUNT);
-  const offset = searchRequest.offset ?? 0;
-  const filter = { $and: [compileFilter(await resolveChains(store, searchRequest)), { deleted: false }] };
-  const collection = store.collection<CurrentDocument>(request.type!);
-  const total = searchRequest.total === 'none' ? undefined : await collection.countDocuments(filter);
-  const docs = searchRequest.summary === 'count' ? [] : await collection
-    .find(filter, { sort: compileSort(searchRequest), skip: offset, limit: count + 1 })
-    .toArray();
-  const matches = docs.slice(0, count);
+  const page = await runSearch(store, searchRequest);
+  const { matches, total } = page;
   const { included, cut } = await resolveIncludes(store, request.baseUrl, request.type!, matches, includes);
   const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };
   const entries: RawEntry[] = [
@@ -83,6 +59,5 @@ export async function search(request: FhirRequest, { store }: ServerContext): Pr
   ];
   const warnings = warningsOutcome(searchRequest, cut);
   if (warnings) entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(warnings) });
-  const links = pageLinks(request, searchRequest, count, offset, docs.length > count);
-  return { status: 200, json: bundleJson('searchset', entries, links, total) };
+  return { status: 200, json: bundleJson('searchset', entries, searchPageLinks(request, searchRequest, page), total) };
 }

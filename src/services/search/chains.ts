@@ -7,10 +7,11 @@
  */
 import { FhirError } from '../../fhir/errors.js';
 import {
-  type ChainedClause, type Clause, type ForwardChain, type ReverseChain, type SearchRequest, compileFilter,
+  type ChainedClause, type Clause, type ForwardChain, type ReverseChain, type SearchRequest,
 } from '../../search/index.js';
 import type { Projection, Session, Store } from '../../store/types.js';
 import type { CurrentDocument } from '../stored-document.js';
+import { liveFilter } from './live-filter.js';
 
 /** An inner search may match at most this many resources; a broader chain is refused with 400. */
 export const MAX_CHAIN_MATCHES = 10_000;
@@ -38,7 +39,7 @@ function resolveChain(reader: Reader, type: string, chain: ChainedClause): Promi
 
 /** The live matches of an inner search, with only the projected fields. */
 async function innerMatches(reader: Reader, key: string, inner: SearchRequest, projection: Projection): Promise<CurrentDocument[]> {
-  const filter = { $and: [compileFilter(await resolveAll(reader, inner)), { deleted: false }] };
+  const filter = liveFilter(await resolveAll(reader, inner));
   const docs = await reader.store.collection<CurrentDocument>(inner.type)
     .find(filter, { projection, limit: MAX_CHAIN_MATCHES + 1, session: reader.session })
     .toArray();

@@ -1,0 +1,24 @@
+/** The self, next and previous links of a searchset page (search.html#paging). */
+import type { BundleLink } from 'fhir/r4.js';
+import type { SearchRequest } from '../search/index.js';
+import type { SearchResult } from '../services/search/run-search.js';
+import type { FhirRequest } from './fhir-request.js';
+
+/** The search's own URL without the parameters it ignored, for one page (a cursor) or as asked. */
+function pageUrl(request: FhirRequest, search: SearchRequest, count: number, cursor?: string): string {
+  const params = new URLSearchParams(request.query);
+  for (const unknown of search.unknown) params.delete(unknown);
+  params.set('_count', String(count));
+  if (cursor !== undefined) {
+    params.delete('_offset');
+    params.set('_cursor', cursor);
+  }
+  return `${request.baseUrl}/${search.type}?${params}`;
+}
+
+export function searchPageLinks(request: FhirRequest, search: SearchRequest, result: SearchResult): BundleLink[] {
+  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, search, result.count) }];
+  if (result.next) link.push({ relation: 'next', url: pageUrl(request, search, result.count, result.next) });
+  if (result.previous) link.push({ relation: 'previous', url: pageUrl(request, search, result.count, result.previous) });
+  return link;
+}
