@@ -130,8 +130,11 @@ function lastIntervals(p: Buffer, b: FieldBounds): Interval[] {
   return out;
 }
 
-/** Counts index keys a plan would visit, up to a cap: a cheap stand-in for MongoDB's plan race. */
-export type Estimator = (intervals: Interval[]) => number;
+/** Counts index keys a plan would visit, up to `cap`: a cheap stand-in for MongoDB's plan race. */
+export type Estimator = (intervals: Interval[], cap: number) => number;
+
+/** Candidates are counted no further than one key past the best so far: they lose beyond it. */
+const ESTIMATE_CAP = 1000;
 
 function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
   const candidates: { plan: Plan & { stage: 'IXSCAN' }; score: number; cost: number }[] = [];
@@ -142,7 +145,13 @@ function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate
       if (s > 0) candidates.push({ plan: { stage: 'IXSCAN', index, intervals: intervalsOf(index, used) }, score: s, cost: 0 });
     }
   }
-  if (candidates.length > 1 && estimate) for (const c of candidates) c.cost = estimate(c.plan.intervals);
+  if (candidates.length > 1 && estimate) {
+    let best = ESTIMATE_CAP;
+    for (const c of candidates) {
+      c.cost = estimate(c.plan.intervals, best + 1);
+      best = Math.min(best, c.cost);
+    }
+  }
   candidates.sort((x, y) => x.cost - y.cost || y.score - x.score);
   return candidates[0]?.plan ?? null;
 }

@@ -147,7 +147,7 @@ export function matcherOf(filter: Filter): Matcher {
 }
 
 function planFor(storage: CollectionStorage, filter: Filter): Plan {
-  return planQuery(filter, storage.indexes(), (intervals) => storage.countKeys(intervals));
+  return planQuery(filter, storage.indexes(), (intervals, cap) => storage.countKeys(intervals, cap));
 }
 
 /** What a scanned document must still pass: nothing when the plan reads exactly the ids asked for. */
