@@ -19,6 +19,7 @@ interface RouteParams {
   type?: string;
   id?: string;
   versionId?: string;
+  compartmentType?: string;
 }
 
 function baseUrlOf(request: FastifyRequest, config: Config): string {
@@ -35,6 +36,7 @@ function toFhirRequest(request: FastifyRequest, config: Config): FhirRequest {
     type: params.type,
     id: params.id,
     versionId: params.versionId,
+    compartmentType: params.compartmentType,
     query,
     headers: request.headers as Record<string, string | undefined>,
     body: request.body instanceof URLSearchParams ? undefined : request.body,

@@ -7,6 +7,8 @@ export interface FhirRequest {
   type?: string;
   id?: string;
   versionId?: string;
+  /** The resource type searched within a compartment: `Observation` in `Patient/123/Observation`. */
+  compartmentType?: string;
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body?: unknown;

@@ -5,7 +5,7 @@ import type { SearchResult } from '../services/search/run-search.js';
 import type { FhirRequest } from './fhir-request.js';
 
 /** The search's own URL without the parameters it ignored, for one page (a cursor) or as asked. */
-function pageUrl(request: FhirRequest, search: SearchRequest, count: number, cursor?: string): string {
+function pageUrl(request: FhirRequest, search: SearchRequest, path: string, count: number, cursor?: string): string {
   const params = new URLSearchParams(request.query);
   for (const unknown of search.unknown) params.delete(unknown);
   params.set('_count', String(count));
@@ -13,12 +13,13 @@ function pageUrl(request: FhirRequest, search: SearchRequest, count: number, cur
     params.delete('_offset');
     params.set('_cursor', cursor);
   }
-  return `${request.baseUrl}/${search.type}?${params}`;
+  return `${request.baseUrl}/${path}?${params}`;
 }
 
-export function searchPageLinks(request: FhirRequest, search: SearchRequest, result: SearchResult): BundleLink[] {
-  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, search, result.count) }];
-  if (result.next) link.push({ relation: 'next', url: pageUrl(request, search, result.count, result.next) });
-  if (result.previous) link.push({ relation: 'previous', url: pageUrl(request, search, result.count, result.previous) });
+/** `path` is the search's URL below the base: `Observation`, `Patient/123/Observation`... */
+export function searchPageLinks(request: FhirRequest, search: SearchRequest, result: SearchResult, path: string): BundleLink[] {
+  const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, search, path, result.count) }];
+  if (result.next) link.push({ relation: 'next', url: pageUrl(request, search, path, result.count, result.next) });
+  if (result.previous) link.push({ relation: 'previous', url: pageUrl(request, search, path, result.count, result.previous) });
   return link;
 }

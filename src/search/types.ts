@@ -1,3 +1,5 @@
+import type { Filter } from '../store/types.js';
+
 /**
  * Types shared by the search layer: parameter definitions, index entries stored
  * with each resource, and the parsed search request.
@@ -147,6 +149,8 @@ export interface SearchRequest {
   offset?: number;
   /** The opaque keyset cursor of a page link (cursor.ts). */
   cursor?: string;
+  /** A condition the URL adds, never the query string: a compartment (`Patient/123/Observation`). */
+  within?: Filter;
   total?: 'none' | 'estimate' | 'accurate';
   summary?: 'true' | 'text' | 'data' | 'count' | 'false';
   elements?: string[];

@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from '../../fhir/resource-types.js';
+import { PATIENT_COMPARTMENT_URL } from '../../search/compartments.js';
 import { supportedSearchParams } from '../../search/index.js';
 import { supportedIncludes, supportedRevIncludes } from '../../search/includes.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -7,6 +8,7 @@ import type { ServerContext } from '../server-context.js';
 import { INTERACTIONS } from './registry.js';
 
 const SOFTWARE_VERSION = '0.1.0';
+const PATIENT_EVERYTHING = { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' };
 
 function codesAt(levels: string[]): string[] {
   const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).map((i) => i.code!);
@@ -30,6 +32,7 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     })),
     searchInclude: supportedIncludes(type),
     searchRevInclude: supportedRevIncludes(type),
+    ...(type === 'Patient' ? { operation: [PATIENT_EVERYTHING] } : {}),
   };
 }
 
@@ -51,6 +54,7 @@ function build(baseUrl: string): CapabilityStatement {
       mode: 'server',
       resource: RESOURCE_TYPES.map((type) => resourceEntry(type, typeCodes)),
       interaction: codesAt(['system']).map((code) => ({ code: code as 'history-system' })),
+      compartment: [PATIENT_COMPARTMENT_URL],
     }],
   };
 }

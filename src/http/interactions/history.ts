@@ -5,26 +5,11 @@ import { assertValidId } from '../../fhir/ids.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
 import { type HistoryPosition, type HistoryQuery, historyPage } from '../../services/history.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { parseCount, parseSince } from '../query-params.js';
 import type { ServerContext } from '../server-context.js';
 
 const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1000;
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
-function parseSince(raw: string | null): Date | undefined {
-  if (raw === null) return undefined;
-  const time = INSTANT.test(raw) ? Date.parse(raw) : NaN;
-  if (Number.isNaN(time)) throw new FhirError('FHIR_ERR_PARAM_INVALID', ['_since', 'use an instant such as 2024-01-31T10:00:00Z']);
-  return new Date(time);
-}
-
-function parseCount(raw: string | null): number {
-  if (raw === null) return DEFAULT_COUNT;
-  const count = Number(raw);
-  if (!/^\d+$/.test(raw) || count < 1) throw new FhirError('FHIR_ERR_PARAM_INVALID', ['_count', 'use a whole number from 1']);
-  return Math.min(count, MAX_COUNT);
-}
-
 function encodeCursor(position: HistoryPosition): string {
   return Buffer.from(JSON.stringify([position.lastUpdated.toISOString(), position.key])).toString('base64url');
 }
@@ -59,7 +44,7 @@ export async function history(request: FhirRequest, { store }: ServerContext): P
   if (request.id) assertValidId(request.id);
   const query: HistoryQuery = {
     since: parseSince(request.query.get('_since')),
-    count: parseCount(request.query.get('_count')),
+    count: parseCount(request.query.get('_count'), DEFAULT_COUNT, MAX_COUNT),
     after: decodeCursor(request.query.get('_cursor')),
   };
   const page = await historyPage(store, { type: request.type, id: request.id }, query);

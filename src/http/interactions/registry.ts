@@ -1,10 +1,13 @@
 import type { InteractionHandler } from '../server-context.js';
 import { capabilities } from './capabilities.js';
+import { compartmentSearch } from './compartment-search.js';
+import { patientEverything } from '../../operations/patient-everything.js';
 import { create } from './create.js';
 import { remove } from './delete.js';
 import { history } from './history.js';
 import { patch } from './patch.js';
 import { read } from './read.js';
+import { reindex } from './reindex.js';
 import { search } from './search.js';
 import { update } from './update.js';
 import { vread } from './vread.js';
@@ -32,10 +35,15 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { code: 'update', level: 'type', method: 'PUT', path: '/:type', handler: update },
   { code: 'delete', level: 'type', method: 'DELETE', path: '/:type', handler: remove },
   { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
+  { level: 'system', method: 'POST', path: '/$reindex', handler: reindex },
+  { level: 'type', method: 'POST', path: '/:type/$reindex', handler: reindex },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },
   { code: 'delete', level: 'instance', method: 'DELETE', path: '/:type/:id', handler: remove },
   { code: 'history-instance', level: 'instance', method: 'GET', path: '/:type/:id/_history', handler: history },
   { code: 'vread', level: 'instance', method: 'GET', path: '/:type/:id/_history/:versionId', handler: vread },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$everything', handler: patientEverything },
+  { level: 'instance', method: 'GET', path: '/:type/:id/:compartmentType', handler: compartmentSearch },
+  { level: 'instance', method: 'POST', path: '/:type/:id/:compartmentType/_search', handler: compartmentSearch },
 ];

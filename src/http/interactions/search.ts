@@ -13,6 +13,7 @@ import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
 import { searchPageLinks } from '../search-page-links.js';
 import type { ServerContext } from '../server-context.js';
+import type { Store } from '../../store/types.js';
 
 /** The stored JSON as it is, or reshaped when _summary/_elements ask for it. */
 function matchJson(doc: CurrentDocument, subset: SubsetRequest): string {
@@ -20,7 +21,7 @@ function matchJson(doc: CurrentDocument, subset: SubsetRequest): string {
 }
 
 /** A searchset entry: a match or an included resource (search.html#include), shaped by _summary/_elements. */
-function resultEntry(baseUrl: string, { type, doc }: Included, mode: 'match' | 'include', subset: SubsetRequest): RawEntry {
+export function resultEntry(baseUrl: string, { type, doc }: Included, mode: 'match' | 'include', subset: SubsetRequest): RawEntry {
   return { entry: { fullUrl: resourceUrl(baseUrl, type, doc._id), search: { mode } }, resourceJson: matchJson(doc, subset) };
 }
 
@@ -37,27 +38,36 @@ function warningsOutcome(search: SearchRequest, includeCut: string | undefined):
   return issues.length > 0 ? outcomeOf(issues) : undefined;
 }
 
-/**
- * GET [base]/[type]?params and POST [base]/[type]/_search — search.html.
- * Unknown parameters: 400 with Prefer: handling=strict, otherwise ignored and reported.
- * _include/_revinclude resources follow the page's matches (search.html#include).
- */
-export async function search(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
-  assertResourceType(request.type!);
-  const searchRequest = parseSearch(request.type!, request.query);
+/** The parsed query of a search on `type`; unknown parameters are a 400 only with Prefer: handling=strict. */
+export function parseSearchRequest(request: FhirRequest, type: string): SearchRequest {
+  assertResourceType(type);
+  const searchRequest = parseSearch(type, request.query);
   if (searchRequest.unknown.length > 0 && parsePrefer(request.headers.prefer).handling === 'strict') {
-    throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [searchRequest.unknown.join(', '), request.type]);
+    throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [searchRequest.unknown.join(', '), type]);
   }
+  return searchRequest;
+}
+
+/**
+ * The searchset Bundle of a parsed search: a page of matches, then what _include/_revinclude
+ * add (search.html#include), then warnings. `path` is the search's URL below the base.
+ */
+export async function searchset(request: FhirRequest, store: Store, searchRequest: SearchRequest, path: string): Promise<FhirResponse> {
   const includes = parseIncludes(searchRequest);
   const page = await runSearch(store, searchRequest);
   const { matches, total } = page;
-  const { included, cut } = await resolveIncludes(store, request.baseUrl, request.type!, matches, includes);
+  const { included, cut } = await resolveIncludes(store, request.baseUrl, searchRequest.type, matches, includes);
   const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };
   const entries: RawEntry[] = [
-    ...matches.map((doc) => resultEntry(request.baseUrl, { type: request.type!, doc }, 'match', subset)),
+    ...matches.map((doc) => resultEntry(request.baseUrl, { type: searchRequest.type, doc }, 'match', subset)),
     ...included.map((item) => resultEntry(request.baseUrl, item, 'include', subset)),
   ];
   const warnings = warningsOutcome(searchRequest, cut);
   if (warnings) entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(warnings) });
-  return { status: 200, json: bundleJson('searchset', entries, searchPageLinks(request, searchRequest, page), total) };
+  return { status: 200, json: bundleJson('searchset', entries, searchPageLinks(request, searchRequest, page, path), total) };
+}
+
+/** GET [base]/[type]?params and POST [base]/[type]/_search — search.html. */
+export async function search(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
+  return searchset(request, store, parseSearchRequest(request, request.type!), request.type!);
 }

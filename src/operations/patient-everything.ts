@@ -1,0 +1,59 @@
+/**
+ * GET [base]/Patient/[id]/$everything (patient-operation-everything.html): the patient and every
+ * resource in the patient's compartment, as a searchset Bundle paged with next links.
+ * Parameters: _count, _since (resources changed since), _type (only these types); start/end
+ * (care dates) are not supported and give a 400 rather than being silently ignored.
+ */
+import { bundleJson } from '../fhir/bundle.js';
+import { FhirError } from '../fhir/errors.js';
+import { assertResourceType } from '../fhir/resource-types.js';
+import type { FhirRequest, FhirResponse } from '../http/fhir-request.js';
+import { parseCount, parseSince } from '../http/query-params.js';
+import { resultEntry } from '../http/interactions/search.js';
+import type { ServerContext } from '../http/server-context.js';
+import { patientCompartmentFilter, patientCompartmentTypes } from '../search/compartments.js';
+import { type TypedFilter, multiTypePage } from '../services/search/multi-type-page.js';
+
+const DEFAULT_COUNT = 100;
+const MAX_COUNT = 1000;
+const KNOWN_PARAMS = new Set(['_count', '_since', '_type', '_cursor', '_format', '_pretty']);
+
+/** Patient first, then the compartment's other types, or only those `_type` names. */
+function typesAsked(raw: string | null): string[] {
+  const all = ['Patient', ...patientCompartmentTypes().filter((t) => t !== 'Patient')];
+  if (raw === null) return all;
+  const asked = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const type of asked) {
+    assertResourceType(type);
+    if (!all.includes(type)) throw new FhirError('FHIR_ERR_NOT_IN_COMPARTMENT', [type, 'Patient']);
+  }
+  return all.filter((t) => asked.includes(t));
+}
+
+function sources(patientId: string, types: string[], since: Date | undefined): TypedFilter[] {
+  return types.map((type) => {
+    const inCompartment = patientCompartmentFilter(type, patientId)!;
+    return { type, filter: since ? { $and: [inCompartment, { lastUpdated: { $gte: since } }] } : inCompartment };
+  });
+}
+
+export async function patientEverything(request: FhirRequest, { store, repository }: ServerContext): Promise<FhirResponse> {
+  if (request.type !== 'Patient') throw new FhirError('FHIR_ERR_TYPE_OPERATION_UNKNOWN', ['$everything', request.type!.slice(0, 64)]);
+  const unknown = [...request.query.keys()].filter((name) => !KNOWN_PARAMS.has(name));
+  if (unknown.length > 0) throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [unknown.join(', '), 'Patient/$everything']);
+  await repository.read('Patient', request.id!); // 404 or 410 for a patient that is not there
+  const query = request.query;
+  const count = parseCount(query.get('_count'), DEFAULT_COUNT, MAX_COUNT);
+  const page = await multiTypePage(
+    store, sources(request.id!, typesAsked(query.get('_type')), parseSince(query.get('_since'))), count, query.get('_cursor') ?? undefined,
+  );
+  const entries = page.matches.map((match) => resultEntry(request.baseUrl, match, 'match', {}));
+  const self = `${request.baseUrl}/Patient/${request.id}/$everything`;
+  const link = [{ relation: 'self', url: query.size > 0 ? `${self}?${query}` : self }];
+  if (page.next) {
+    const params = new URLSearchParams(query);
+    params.set('_cursor', page.next);
+    link.push({ relation: 'next', url: `${self}?${params}` });
+  }
+  return { status: 200, json: bundleJson('searchset', entries, link) };
+}

@@ -1,0 +1,60 @@
+/**
+ * Paging through matches of several resource types at once (Patient/$everything, system-level
+ * search): types in a fixed order, each type's matches by id. A page's cursor is the type and
+ * id of its last match, so, as with keyset paging of one type, writes between pages neither
+ * skip nor repeat what existed.
+ */
+import { FhirError } from '../../fhir/errors.js';
+import type { Filter, Store } from '../../store/types.js';
+import type { CurrentDocument } from '../stored-document.js';
+import type { Included } from './includes.js';
+
+/** The live matches of one type. */
+export interface TypedFilter {
+  type: string;
+  filter: Filter;
+}
+
+export interface MultiTypePage {
+  matches: Included[];
+  /** The cursor of the next page, when there are more matches. */
+  next?: string;
+}
+
+function invalidCursor(): FhirError {
+  return new FhirError('FHIR_ERR_PARAM_INVALID', ['_cursor', 'the paging cursor is malformed or belongs to another search']);
+}
+
+function encode(type: string, id: string): string {
+  return Buffer.from(JSON.stringify([type, id])).toString('base64url');
+}
+
+/** The source index and id a page continues after; anything else is a 400. */
+function decode(cursor: string, sources: TypedFilter[]): { from: number; afterId: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string')) throw invalidCursor();
+  const from = sources.findIndex((s) => s.type === parsed[0]);
+  if (from < 0) throw invalidCursor();
+  return { from, afterId: parsed[1] as string };
+}
+
+export async function multiTypePage(store: Store, sources: TypedFilter[], count: number, cursor?: string): Promise<MultiTypePage> {
+  const start = cursor === undefined ? { from: 0, afterId: undefined } : decode(cursor, sources);
+  const found: Included[] = [];
+  for (let i = start.from; i < sources.length && found.length <= count; i++) {
+    const { type, filter } = sources[i]!;
+    const after = i === start.from && start.afterId !== undefined ? [{ _id: { $gt: start.afterId } }] : [];
+    const docs = await store.collection<CurrentDocument>(type)
+      .find({ $and: [filter, ...after, { deleted: false }] }, { sort: { _id: 1 }, limit: count + 1 - found.length })
+      .toArray();
+    for (const doc of docs) found.push({ type, doc });
+  }
+  const matches = found.slice(0, count);
+  const last = matches.at(-1);
+  return { matches, next: found.length > count && last ? encode(last.type, last.doc._id) : undefined };
+}
