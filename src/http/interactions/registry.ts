@@ -9,6 +9,7 @@ import { patch } from './patch.js';
 import { read } from './read.js';
 import { reindex } from './reindex.js';
 import { search } from './search.js';
+import { systemSearch } from './system-search.js';
 import { update } from './update.js';
 import { vread } from './vread.js';
 
@@ -29,6 +30,9 @@ export interface InteractionRoute {
 export const INTERACTIONS: readonly InteractionRoute[] = [
   { level: 'system', method: 'GET', path: '/metadata', handler: capabilities },
   { code: 'history-system', level: 'system', method: 'GET', path: '/_history', handler: history },
+  { code: 'search-system', level: 'system', method: 'GET', path: '', handler: systemSearch },
+  { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: systemSearch },
+  { code: 'search-system', level: 'system', method: 'POST', path: '/_search', handler: systemSearch },
   { code: 'search-type', level: 'type', method: 'GET', path: '/:type', handler: search },
   { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search },
   { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create },

@@ -26,7 +26,7 @@ export function resultEntry(baseUrl: string, { type, doc }: Included, mode: 'mat
 }
 
 /** Warnings for the client: unknown parameters that were ignored, included resources a bound left out. */
-function warningsOutcome(search: SearchRequest, includeCut: string | undefined): OperationOutcome | undefined {
+export function warningsOutcome(search: SearchRequest, includeCut: string | undefined): OperationOutcome | undefined {
   const issues: OperationOutcomeIssue[] = [];
   if (search.unknown.length > 0) {
     issues.push({

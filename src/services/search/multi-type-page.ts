@@ -9,7 +9,7 @@ import type { Filter, Store } from '../../store/types.js';
 import type { CurrentDocument } from '../stored-document.js';
 import type { Included } from './includes.js';
 
-/** The live matches of one type. */
+/** The matches of one type (deleted resources are left out here). */
 export interface TypedFilter {
   type: string;
   filter: Filter;
@@ -57,4 +57,10 @@ export async function multiTypePage(store: Store, sources: TypedFilter[], count:
   const matches = found.slice(0, count);
   const last = matches.at(-1);
   return { matches, next: found.length > count && last ? encode(last.type, last.doc._id) : undefined };
+}
+
+/** How many live matches all the sources have together. */
+export async function countAll(store: Store, sources: TypedFilter[]): Promise<number> {
+  const counts = await Promise.all(sources.map(({ type, filter }) => store.collection(type).countDocuments({ $and: [filter, { deleted: false }] })));
+  return counts.reduce((sum, n) => sum + n, 0);
 }
