@@ -152,3 +152,26 @@ t.test('an ordered scan that runs past what the filter index would examine gives
   const bound = 2 * unsorted.executionStats.totalDocsExamined;
   t.ok(ex.executionStats.totalDocsExamined <= bound, `examined ${ex.executionStats.totalDocsExamined}, at most twice what the filter index alone examines`);
 });
+
+t.test('a sort by _id walks the primary keys and stops early, both ways', async (t) => {
+  for (const dir of [1, -1] as const) {
+    const r = await run({ type: { $in: ['Condition', 'Observation', 'Patient'] }, deleted: false }, { sort: { _id: dir }, limit: 20 });
+    t.same(r.got, r.want, `_id ${dir}: the same page as a full sort`);
+    t.match(r.plan, { indexName: '_id_', sortedByIndex: true, direction: dir === 1 ? 'forward' : 'backward' });
+    t.ok(r.examined <= 40, `_id ${dir}: examined ${r.examined} documents, not the ${(N * 3) / 4} candidates`);
+  }
+  const selective = await run({ type: 'Observation', id: { $in: ['3', '19999', '7'] } }, { sort: { _id: 1 }, limit: 2 });
+  t.same(selective.got, selective.want, 'a selective filter still finds its matches');
+  t.notOk(selective.plan.sortedByIndex, 'and sorts them in memory instead of walking every key');
+});
+
+t.test('an id whose key order may differ from mingo\'s turns the _id walk off; results stay right', async (t) => {
+  const odd = store.collection('odd-ids');
+  const ids = ['b', '\uE000x', 'a', '\uD83D\uDE00', 'c', 7, 'd'];
+  for (const _id of ids) await odd.insertOne({ _id, n: 1 });
+  for (const dir of [1, -1] as const) {
+    const got = (await odd.find({ n: 1 }, { sort: { _id: dir }, limit: 3 }).toArray()).map((d) => d._id);
+    const want = find(ids.map((_id) => ({ _id, n: 1 })), {}).sort({ _id: dir }).limit(3).all().map((d) => (d as Document)._id);
+    t.same(got, want, `_id ${dir}`);
+  }
+});

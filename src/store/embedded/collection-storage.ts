@@ -92,6 +92,14 @@ export class CollectionStorage {
     return n;
   }
 
+  /** Every document in primary-key order (or reversed), each counted as examined. */
+  *docsInOrder(reverse: boolean, stats: ScanStats): Generator<Document> {
+    for (const { value } of this.docs.getRange({ reverse })) {
+      stats.docsExamined++;
+      yield value;
+    }
+  }
+
   /** Yields candidate documents for a plan, each at most once. */
   *scan(plan: Plan, stats: ScanStats): Generator<Document> {
     if (plan.stage === 'COLLSCAN') {

@@ -75,3 +75,28 @@ export function runOrderedScan(
   out.push(...sortGroup(group, sort));
   return out;
 }
+
+/**
+ * Whether an id's primary-key order is its place in mingo's sort: numbers, and strings below
+ * U+D800 (UTF-8 byte order is UTF-16 order there). Keys of other ids sort after all of these,
+ * as mingo sorts them, so a scan that meets none of them has seen everything in mingo's order.
+ */
+function idOrderSafe(id: unknown): boolean {
+  return (typeof id === 'number' && !Number.isNaN(id)) || (typeof id === 'string' && !/[\uD800-\uFFFF]/.test(id));
+}
+
+/**
+ * The first `need` matches in `_id` order, walking the documents in primary-key order: for a
+ * search sorted by id (the default), matches come without sorting every one of them. Null when
+ * over budget or on meeting an id whose key order may not be mingo's.
+ */
+export function runIdOrderedScan(
+  storage: CollectionStorage, test: Matcher, reverse: boolean, limits: OrderedScanLimits, stats: ScanStats,
+): Document[] | null {
+  const out: Document[] = [];
+  for (const doc of storage.docsInOrder(reverse, stats)) {
+    if (!idOrderSafe(doc._id) || !withinBudget(limits, stats.docsExamined - 1)) return null;
+    if (test(doc) && out.push(doc) >= limits.need) break;
+  }
+  return out;
+}

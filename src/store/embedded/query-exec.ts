@@ -12,7 +12,7 @@
 import { Query, find } from 'mingo';
 import type { Document, Filter, FindOptions, SortSpec } from '../types.ts';
 import type { CollectionStorage, ScanStats } from './collection-storage.ts';
-import { runOrderedScan } from './ordered-scan.ts';
+import { runIdOrderedScan, runOrderedScan } from './ordered-scan.ts';
 import { encodePrimaryKey, isPlainObject } from './key-codec.ts';
 import { type Plan, exactIds, isExactIdFilter, planQuery } from './planner.ts';
 import { type OrderedScan, orderedScanPlan } from './sort-plan.ts';
@@ -25,8 +25,8 @@ export interface MatchResult {
 
 /** A find's page of documents (sorted, skipped, limited; not projected) and how it was produced. */
 export interface FindResult extends MatchResult {
-  /** Set when the index order provided the sort. */
-  ordered?: OrderedScan;
+  /** Set when the index order (or, 'id', the primary-key order) provided the sort. */
+  ordered?: OrderedScan | 'id';
   sort?: SortSpec;
 }
 
@@ -210,17 +210,37 @@ export function findCommitted(storage: CollectionStorage, filter: Filter, option
   const plan = planFor(storage, filter);
   const stats: ScanStats = { keysExamined: 0, docsExamined: 0 };
   const need = needed(options);
-  const scan = sort && need < Infinity && plan.stage !== 'IDHACK' ? orderedScanPlan(filter, sort, storage.indexes()) : null;
-  const { inMemoryFactor, estimateCap, alwaysOrdered } = sortPlanTuning;
-  const inMemory = inMemoryFactor * need;
-  if (scan && sort && (alwaysOrdered || filterCost(storage, plan, inMemory + 1) > inMemory)) {
-    // counting keys costs time too: only done if the ordered scan runs long
-    const limits = alwaysOrdered ? { need, budget: Infinity } : { need, budget: inMemory, extend: () => filterCost(storage, plan, estimateCap) };
-    const docs = runOrderedScan(storage, scan, matcherOf(filter), sort, limits, stats);
-    if (docs) return { docs: shape(docs, page), plan, stats, ordered: scan, sort };
-  }
+  const ordered = sort && need < Infinity && plan.stage !== 'IDHACK' ? orderedRun(storage, filter, plan, sort, need, stats) : null;
+  if (ordered) return { docs: shape(ordered.docs, page), plan, stats, ordered: ordered.scan, sort };
   const result = matchCommitted(storage, filter, sort ? Infinity : need, plan, stats);
   return { ...result, docs: shape(result.docs, { sort, ...page }), sort };
+}
+
+/**
+ * The first `need` matches in sort order by walking an index (or the primary keys, for a sort by
+ * `_id`) in that order, when the filter's own plan would examine more than a few keys per match;
+ * null when no such order serves the sort or the walk ran over budget.
+ */
+function orderedRun(
+  storage: CollectionStorage, filter: Filter, plan: Plan, sort: SortSpec, need: number, stats: ScanStats,
+): { docs: Document[]; scan: OrderedScan | 'id' } | null {
+  const scan = orderedScanPlan(filter, sort, storage.indexes()) ?? (isIdSort(sort) ? 'id' : null);
+  if (!scan) return null;
+  const { inMemoryFactor, estimateCap, alwaysOrdered } = sortPlanTuning;
+  const inMemory = inMemoryFactor * need;
+  if (!alwaysOrdered && filterCost(storage, plan, inMemory + 1) <= inMemory) return null;
+  // counting keys costs time too: only done if the ordered scan runs long
+  const limits = alwaysOrdered ? { need, budget: Infinity } : { need, budget: inMemory, extend: () => filterCost(storage, plan, estimateCap) };
+  const test = matcherOf(filter);
+  const docs = scan === 'id'
+    ? runIdOrderedScan(storage, test, sort._id === -1, limits, stats)
+    : runOrderedScan(storage, scan, test, sort, limits, stats);
+  return docs && { docs, scan };
+}
+
+/** A sort that `_id` alone decides (ids are unique: keys after it never matter). */
+function isIdSort(sort: SortSpec): boolean {
+  return Object.keys(sort)[0] === '_id';
 }
 
 /**
@@ -300,6 +320,7 @@ export function explainOf(result: FindResult, nReturned: number): unknown {
 
 function describeFind(result: FindResult): Record<string, unknown> {
   const { ordered, sort, plan } = result;
+  if (ordered === 'id') return { stage: 'COLLSCAN', sortedByIndex: true, indexName: '_id_', direction: sort?._id === -1 ? 'backward' : 'forward' };
   if (ordered) {
     const { index, reverse } = ordered;
     return { stage: 'IXSCAN', indexName: index.name, keyPattern: index.key, sortedByIndex: true, direction: reverse ? 'backward' : 'forward' };
