@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { FhirError } from '../fhir/errors.js';
 import { RESOURCE_TYPES } from '../fhir/resource-types.js';
 import { Repository } from '../services/repository.js';
+import { SearchParameterRegistry } from '../services/search-parameter-registry.js';
 import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
 import { handleError } from './error-handler.js';
@@ -83,6 +84,9 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
     const format = (request.query as Record<string, unknown> | undefined)?._format;
     assertAcceptable(typeof format === 'string' ? format : undefined, request.headers.accept);
   });
+  // SearchParameter resources written by any process sharing the store apply from the next request on.
+  const searchParameters = new SearchParameterRegistry(store);
+  app.addHook('preHandler', async () => searchParameters.refresh());
   registerInteractions(app, context);
   return app;
 }

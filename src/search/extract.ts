@@ -20,27 +20,30 @@ interface Extractor {
   keys: readonly string[] | undefined;
 }
 
-const extractors = new Map<string, Extractor[]>();
-const compositeExtractors = new Map<string, CompositeExtractor[]>();
+/** Keyed by a type's parameter map: a new map (the parameters changed, see setAddedSearchParameters) rebuilds them. */
+const extractors = new WeakMap<Map<string, SearchParameterDef>, Extractor[]>();
+const compositeExtractors = new WeakMap<Map<string, SearchParameterDef>, CompositeExtractor[]>();
 
 function extractorsFor(type: string): Extractor[] {
-  let list = extractors.get(type);
+  const params = searchParametersFor(type);
+  let list = extractors.get(params);
   if (list) return list;
-  list = [...searchParametersFor(type).values()]
+  list = [...params.values()]
     .filter((def) => !DOCUMENT_FIELDS.has(def.code) && CONVERTERS[def.type])
     .map((def) => {
       const evaluate = compileExpression(def.expression);
       return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys };
     });
-  extractors.set(type, list);
+  extractors.set(params, list);
   return list;
 }
 
 function compositeExtractorsFor(type: string): CompositeExtractor[] {
-  let list = compositeExtractors.get(type);
+  const params = searchParametersFor(type);
+  let list = compositeExtractors.get(params);
   if (!list) {
-    list = [...searchParametersFor(type).values()].filter((def) => def.type === 'composite').map(compositeExtractor);
-    compositeExtractors.set(type, list);
+    list = [...params.values()].filter((def) => def.type === 'composite').map(compositeExtractor);
+    compositeExtractors.set(params, list);
   }
   return list;
 }

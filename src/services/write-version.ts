@@ -1,6 +1,8 @@
 import type { Resource } from 'fhir/r4.js';
 import { extractSearchIndex } from '../search/index.js';
 import type { Session, Store } from '../store/types.js';
+import { SEARCH_PARAMETER_TYPE } from './search-parameter-registry.js';
+import { prepareSearchParameterWrite } from './search-parameter-writes.js';
 import {
   type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
 } from './stored-document.js';
@@ -24,6 +26,7 @@ export async function writeVersion(
   store: Store, session: Session, type: string, id: string,
   previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod,
 ): Promise<Version> {
+  if (type === SEARCH_PARAMETER_TYPE) await prepareSearchParameterWrite(store, session, id, resource);
   const versionId = (previous?.versionId ?? 0) + 1;
   const lastUpdated = nextTimestamp(previous?.lastUpdated);
   const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);

@@ -2,9 +2,11 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/
 import { RESOURCE_TYPES } from '../../fhir/resource-types.js';
 import { PATIENT_COMPARTMENT_URL } from '../../search/compartments.js';
 import { supportedSearchParams } from '../../search/index.js';
+import { searchParametersGeneration } from '../../search/search-parameters.js';
 import { supportedIncludes, supportedRevIncludes } from '../../search/includes.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { ServerContext } from '../server-context.js';
+import { REINDEX_OPERATION } from './reindex.js';
 import { INTERACTIONS } from './registry.js';
 
 const SOFTWARE_VERSION = '0.1.0';
@@ -32,11 +34,12 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     })),
     searchInclude: supportedIncludes(type),
     searchRevInclude: supportedRevIncludes(type),
-    ...(type === 'Patient' ? { operation: [PATIENT_EVERYTHING] } : {}),
+    operation: [REINDEX_OPERATION, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : [])],
   };
 }
 
-let cached: { base: string; statement: CapabilityStatement } | undefined;
+/** Rebuilt when the base URL or the search parameters (SearchParameter resources posted) change. */
+let cached: { base: string; generation: number; statement: CapabilityStatement } | undefined;
 
 function build(baseUrl: string): CapabilityStatement {
   const typeCodes = codesAt(['type', 'instance']);
@@ -54,6 +57,7 @@ function build(baseUrl: string): CapabilityStatement {
       mode: 'server',
       resource: RESOURCE_TYPES.map((type) => resourceEntry(type, typeCodes)),
       interaction: codesAt(['system']).map((code) => ({ code: code as 'history-system' })),
+      operation: [REINDEX_OPERATION],
       compartment: [PATIENT_COMPARTMENT_URL],
     }],
   };
@@ -61,6 +65,9 @@ function build(baseUrl: string): CapabilityStatement {
 
 /** GET [base]/metadata — generated from the interaction registry and the search parameters really indexed. */
 export async function capabilities(request: FhirRequest, _context: ServerContext): Promise<FhirResponse> {
-  if (cached?.base !== request.baseUrl) cached = { base: request.baseUrl, statement: build(request.baseUrl) };
+  const generation = searchParametersGeneration();
+  if (cached?.base !== request.baseUrl || cached.generation !== generation) {
+    cached = { base: request.baseUrl, generation, statement: build(request.baseUrl) };
+  }
   return { status: 200, body: cached.statement };
 }
