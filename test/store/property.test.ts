@@ -38,7 +38,8 @@ const docBody = fc.record(
       fc.record({ c: valueOrArray }, { requiredKeys: [] }),
       ...[str, num, date].map((c) => fc.array(fc.record({ c: c as fc.Arbitrary<unknown> }, { requiredKeys: [] }), { maxLength: 2 })),
     ),
-    idx: fc.array(idxEntry, { maxLength: 4 }),
+    // mostly arrays of entries; sometimes a single entry, which index keys expand but $elemMatch does not match
+    idx: fc.oneof({ weight: 8, arbitrary: fc.array(idxEntry, { maxLength: 4 }) }, { weight: 1, arbitrary: idxEntry }),
     g: fc.oneof(fc.constantFrom('x', 'y'), fc.constant(null), fc.array(fc.constantFrom('x', 'y'), { maxLength: 2 })),
     t: fc.oneof(date, date, fc.constant(null)),
   },

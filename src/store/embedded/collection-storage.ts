@@ -100,6 +100,15 @@ export class CollectionStorage {
     }
   }
 
+  /** How many distinct documents have index entries in the intervals (an entry's value is its document's key). */
+  countDocumentsIn(intervals: Interval[]): number {
+    const seen = new Set<string>();
+    for (const { start, end } of intervals) {
+      for (const { value } of this.entries.getRange({ start, end })) seen.add(latin1(value));
+    }
+    return seen.size;
+  }
+
   /** Yields candidate documents for a plan, each at most once. */
   *scan(plan: Plan, stats: ScanStats): Generator<Document> {
     if (plan.stage === 'COLLSCAN') {
@@ -264,7 +273,7 @@ export class CollectionStorage {
       if (existing.id === undefined) {
         const legacy = compileIndex(existing).prefix;
         for (const key of this.entries.getKeys({ start: legacy, end: Buffer.concat([legacy, END]) })) this.entries.remove(key);
-        const { id } = this.catalog.putIndex(this.name, { ...existing, multikey: [], unordered: [] });
+        const { id } = this.catalog.putIndex(this.name, { ...existing, multikey: [], unordered: [], irregular: [] });
         this.catalog.putIndex(this.name, this.buildIndex({ ...existing, id }));
       } else if (!traitsKnown(existing)) {
         this.catalog.putIndex(this.name, this.traitsOfAll(existing));
@@ -272,13 +281,13 @@ export class CollectionStorage {
       return;
     }
     // stored first (with no traits: it provides no order until built) to get its id
-    const { id } = this.catalog.putIndex(this.name, { ...def, multikey: [], unordered: [] });
+    const { id } = this.catalog.putIndex(this.name, { ...def, multikey: [], unordered: [], irregular: [] });
     this.catalog.putIndex(this.name, this.buildIndex({ ...def, id }));
   }
 
   /** `def` with the traits of every stored document (for definitions stored before traits existed). */
   private traitsOfAll(def: IndexDef): IndexDef {
-    let out: IndexDef = { ...def, multikey: [], unordered: [] };
+    let out: IndexDef = { ...def, multikey: [], unordered: [], irregular: [] };
     for (const { value: doc } of this.docs.getRange({})) {
       const traits = newTraits(out, doc);
       if (traits) out = withTraits(out, traits);
@@ -291,7 +300,7 @@ export class CollectionStorage {
    */
   private buildIndex(def: IndexDef): IndexDef {
     const seenValues = new Map<string, string>();
-    let built: IndexDef = { ...def, multikey: [], unordered: [] };
+    let built: IndexDef = { ...def, multikey: [], unordered: [], irregular: [] };
     for (const { key: pk, value: doc } of this.docs.getRange({})) {
       const traits = newTraits(built, doc);
       if (traits) built = withTraits(built, traits);

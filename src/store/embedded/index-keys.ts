@@ -22,6 +22,8 @@ export interface IndexDef {
   multikey?: string[];
   /** Fields that have held a value whose key order is not mingo's sort order (see index-traits.ts). */
   unordered?: string[];
+  /** Field prefixes that have held anything but an array of non-arrays (see index-traits.ts). */
+  irregular?: string[];
 }
 
 /** Guards against a pathological document turning into millions of keys. */

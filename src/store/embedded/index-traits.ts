@@ -4,8 +4,8 @@
  * held an array (multikey) and never held a value whose key order may differ
  * from mingo's sort order. Both lists only grow, like MongoDB's multikey flag,
  * and are updated in the write transaction that stores the document.
- * Definitions stored before traits existed have neither list: unknown traits
- * never provide sort order until createIndex is called again and fills them in.
+ * Definitions stored before traits existed lack the lists: unknown traits never
+ * provide sort order (or exact counts) until createIndex is called again and fills them in.
  */
 import { type IndexDef, compileIndex } from './index-keys.ts';
 import { MAX_STRING_KEY_BYTES, isPlainObject } from './key-codec.ts';
@@ -15,6 +15,12 @@ export interface FieldTraits {
   multikey: string[];
   /** Fields that held a value the key order cannot sort like mingo (see `orderSafe`). */
   unordered: string[];
+  /**
+   * Prefixes of the fields (`idx`, `idx.token` for `idx.token.p`) that held something other than
+   * nothing or an array of non-arrays: keys made from such a document need not match `$elemMatch`
+   * on that prefix (index keys expand objects and nested arrays; `$elemMatch` does not).
+   */
+  irregular: string[];
 }
 
 interface Resolved {
@@ -46,7 +52,30 @@ function orderSafe(v: unknown): boolean {
 }
 
 export function traitsKnown(def: IndexDef): boolean {
-  return Array.isArray(def.multikey) && Array.isArray(def.unordered);
+  return Array.isArray(def.multikey) && Array.isArray(def.unordered) && Array.isArray(def.irregular);
+}
+
+/** Whether every document the index holds had, at `path`, nothing or an array of non-array elements. */
+export function elementsRegular(def: IndexDef, path: string): boolean {
+  return traitsKnown(def) && !def.irregular!.includes(path);
+}
+
+/** The proper prefixes of the fields: `a`, `a.b` for `a.b.c`. */
+function prefixesOf(segs: string[][]): string[][] {
+  const seen = new Map<string, string[]>();
+  for (const field of segs) for (let n = 1; n < field.length; n++) seen.set(field.slice(0, n).join('.'), field.slice(0, n));
+  return [...seen.values()];
+}
+
+/** Nothing at `segs`, or an array of non-arrays reached without crossing an array on the way. */
+function isRegularAt(doc: unknown, segs: string[]): boolean {
+  let value = doc;
+  for (const seg of segs) {
+    if (Array.isArray(value)) return false;
+    value = isPlainObject(value) ? value[seg] : undefined;
+  }
+  if (value === undefined || value === null) return true;
+  return Array.isArray(value) && !value.some(Array.isArray);
 }
 
 /** Every trait `doc` has for the fields of `def`, or null if none. */
@@ -59,7 +88,9 @@ export function docTraits(def: IndexDef, doc: unknown): FieldTraits | null {
     if (viaArray) (multikey ??= []).push(fields[i]);
     else if (!orderSafe(value)) (unordered ??= []).push(fields[i]);
   }
-  return multikey || unordered ? { multikey: multikey ?? [], unordered: unordered ?? [] } : null;
+  const irregular = prefixesOf(segs).filter((prefix) => !isRegularAt(doc, prefix)).map((prefix) => prefix.join('.'));
+  if (!multikey && !unordered && irregular.length === 0) return null;
+  return { multikey: multikey ?? [], unordered: unordered ?? [], irregular };
 }
 
 /** The part of `traits` that `def` has not recorded yet, or null if none (or `def` tracks none). */
@@ -67,7 +98,8 @@ export function missingTraits(def: IndexDef, traits: FieldTraits | null): FieldT
   if (!traits || !traitsKnown(def)) return null;
   const multikey = traits.multikey.filter((f) => !def.multikey?.includes(f));
   const unordered = traits.unordered.filter((f) => !def.unordered?.includes(f));
-  return multikey.length + unordered.length > 0 ? { multikey, unordered } : null;
+  const irregular = traits.irregular.filter((f) => !def.irregular?.includes(f));
+  return multikey.length + unordered.length + irregular.length > 0 ? { multikey, unordered, irregular } : null;
 }
 
 /** Traits of `doc` that `def` has not recorded yet, or null if there are none (or `def` tracks none). */
@@ -78,7 +110,12 @@ export function newTraits(def: IndexDef, doc: unknown): FieldTraits | null {
 
 export function withTraits(def: IndexDef, traits: FieldTraits): IndexDef {
   const union = (a: string[] | undefined, b: string[]) => [...new Set([...(a ?? []), ...b])];
-  return { ...def, multikey: union(def.multikey, traits.multikey), unordered: union(def.unordered, traits.unordered) };
+  return {
+    ...def,
+    multikey: union(def.multikey, traits.multikey),
+    unordered: union(def.unordered, traits.unordered),
+    irregular: union(def.irregular, traits.irregular),
+  };
 }
 
 /** Whether the index's key order is mingo's sort order for this field. */

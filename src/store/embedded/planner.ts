@@ -3,7 +3,8 @@
  * gets (IDHACK), one index scan (IXSCAN), a union of per-branch scans for an
  * `$or` (OR), or a full scan (COLLSCAN). Candidates are always re-checked with mingo.
  */
-import { END, TAG, isIndexableScalar, isPlainObject, nanComponent } from './key-codec.ts';
+import { END, TAG, isIndexableScalar, isPlainObject, isRangeSafe, nanComponent } from './key-codec.ts';
+import { elementsRegular } from './index-traits.ts';
 import { type FieldBounds, fieldBounds, isOperatorObject, pointCount } from './bounds.ts';
 import { type IndexDef, indexPrefix } from './index-keys.ts';
 
@@ -173,6 +174,33 @@ export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[], 
     if (ids) return { stage: 'IDHACK', ids };
   }
   return bestIndexPlan(conds, indexes, estimate) ?? orPlan(conds, indexes, estimate) ?? { stage: 'COLLSCAN' };
+}
+
+/** A string equality (or `$in` of strings) whose index key is the whole string (see isRangeSafe). */
+function isExactStringPoint(cond: unknown): boolean {
+  if (typeof cond === 'string') return isRangeSafe(cond);
+  if (!isOperatorObject(cond) || Object.keys(cond).length !== 1 || !Array.isArray(cond.$in) || cond.$in.length === 0) return false;
+  return cond.$in.every((v) => typeof v === 'string' && isRangeSafe(v));
+}
+
+/**
+ * Whether the index scan alone answers the filter, so counting needs no documents: the filter is
+ * one `$elemMatch` of string equalities on exactly the leading fields of the plan's index, every
+ * one bounded to its points, and every document indexed held an array of non-arrays there. Keys
+ * of one array element are made together, so a key in those intervals is an element that matches.
+ */
+export function isCoveredCount(filter: Record<string, unknown>, plan: Plan): plan is Extract<Plan, { stage: 'IXSCAN' }> {
+  if (plan.stage !== 'IXSCAN') return false;
+  const conds = conjuncts(filter);
+  if (conds.length !== 1) return false;
+  const [path, cond] = conds[0]!;
+  if (!isOperatorObject(cond) || Object.keys(cond).length !== 1 || !isPlainObject(cond.$elemMatch)) return false;
+  const sub = cond.$elemMatch as Record<string, unknown>;
+  if (isOperatorObject(sub) || !Object.values(sub).every(isExactStringPoint) || !elementsRegular(plan.index, path)) return false;
+  const leading = Object.keys(plan.index.key).slice(0, Object.keys(sub).length);
+  if (!Object.keys(sub).every((k) => leading.includes(`${path}.${k}`))) return false;
+  const points = Object.values(sub).reduce((n: number, v) => n * (typeof v === 'string' ? 1 : (v as { $in: unknown[] }).$in.length), 1);
+  return plan.intervals.length === points;
 }
 
 /** An id that a primary-key get finds exactly as mingo's equality matches it. */
