@@ -11,7 +11,7 @@ import { NeedsChildTransaction, StoreError, duplicateKeyError } from './errors.t
 import { type IndexDef, compileIndex, entryKeys, indexKeys, indexTuples } from './index-keys.ts';
 import { type FieldTraits, docTraits, missingTraits, newTraits, traitsKnown, withTraits } from './index-traits.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
-import type { Interval, Plan } from './planner.ts';
+import type { Interval, Plan, Probe } from './planner.ts';
 
 /** A write with everything computed and checked: applying it only writes. */
 export interface PreparedWrite {
@@ -123,11 +123,20 @@ export class CollectionStorage {
       const id = pk.toString('latin1');
       if (seen.has(id)) continue;
       seen.add(id);
+      if (plan.stage === 'IXSCAN' && plan.probes && !this.passesProbes(plan.probes, pk, stats)) continue;
       const doc = this.docs.get(pk);
       if (doc === undefined) continue;
       stats.docsExamined++;
       yield doc;
     }
+  }
+
+  /** Whether every probe's index holds a key for the document at `pk` (see Probe). */
+  private passesProbes(probes: Probe[], pk: Buffer, stats: ScanStats): boolean {
+    return probes.every(({ prefixes }) => prefixes.some((prefix) => {
+      stats.keysExamined++;
+      return this.entries.doesExist(Buffer.concat([prefix, pk]));
+    }));
   }
 
   /** Index entries (key and primary key) in key order, or reversed, counted as keys examined. */

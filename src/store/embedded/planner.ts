@@ -13,9 +13,19 @@ export interface Interval {
   end: Buffer; // exclusive
 }
 
+/**
+ * Another index whose every field the filter fixes to strings: a candidate can match only if that
+ * index holds one of the keys `prefix + its primary key` (index keys are a superset of matches),
+ * which one lookup tells, before the document is read.
+ */
+export interface Probe {
+  index: IndexDef;
+  prefixes: Buffer[];
+}
+
 export type Plan =
   | { stage: 'IDHACK'; ids: unknown[] }
-  | { stage: 'IXSCAN'; index: IndexDef; intervals: Interval[] }
+  | { stage: 'IXSCAN'; index: IndexDef; intervals: Interval[]; probes?: Probe[] }
   | { stage: 'OR'; plans: Plan[] }
   | { stage: 'COLLSCAN' };
 
@@ -27,6 +37,8 @@ interface BoundsGroup {
 }
 
 const MAX_INTERVALS = 1000;
+/** A probe with more alternative keys than this costs more lookups than it saves reads. */
+const MAX_PROBE_KEYS = 16;
 
 function isNumericSegmentPath(path: string): boolean {
   return path.split('.').some((s) => /^\d+$/.test(s));
@@ -137,13 +149,23 @@ export type Estimator = (intervals: Interval[], cap: number) => number;
 /** Candidates are counted no further than one key past the best so far: they lose beyond it. */
 const ESTIMATE_CAP = 1000;
 
+/** Whether `used` fixes every field of `index` to string points. */
+function fixesAllToStrings(index: IndexDef, used: FieldBounds[]): boolean {
+  return used.length === Object.keys(index.key).length
+    && used.every((b) => b.kind === 'points' && b.comps.every((c) => c[0] === TAG.STRING));
+}
+
 function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
   const candidates: { plan: Plan & { stage: 'IXSCAN' }; score: number; cost: number }[] = [];
+  const probes: Probe[] = [];
   for (const group of groupsOf(conds)) {
     for (const index of indexes) {
       const used = usableBounds(index, group);
       const s = score(used);
-      if (s > 0) candidates.push({ plan: { stage: 'IXSCAN', index, intervals: intervalsOf(index, used) }, score: s, cost: 0 });
+      if (s === 0) continue;
+      const intervals = intervalsOf(index, used);
+      candidates.push({ plan: { stage: 'IXSCAN', index, intervals }, score: s, cost: 0 });
+      if (fixesAllToStrings(index, used) && intervals.length <= MAX_PROBE_KEYS) probes.push({ index, prefixes: intervals.map((i) => i.start) });
     }
   }
   if (candidates.length > 1 && estimate) {
@@ -154,7 +176,10 @@ function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate
     }
   }
   candidates.sort((x, y) => x.cost - y.cost || y.score - x.score);
-  return candidates[0]?.plan ?? null;
+  const best = candidates[0]?.plan;
+  if (!best) return null;
+  const others = probes.filter((p) => p.index !== best.index);
+  return others.length > 0 ? { ...best, probes: others } : best;
 }
 
 function orPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {

@@ -334,7 +334,10 @@ function describeFind(result: FindResult): Record<string, unknown> {
 function describePlan(plan: Plan): Record<string, unknown> {
   switch (plan.stage) {
     case 'IXSCAN':
-      return { stage: 'IXSCAN', indexName: plan.index.name, keyPattern: plan.index.key };
+      return {
+        stage: 'IXSCAN', indexName: plan.index.name, keyPattern: plan.index.key,
+        ...(plan.probes ? { probedIndexes: plan.probes.map((p) => p.index.name) } : {}),
+      };
     case 'OR':
       return { stage: 'OR', inputStages: plan.plans.map(describePlan) };
     default:
