@@ -25,6 +25,8 @@ const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 10_000);
 const PER_PATIENT = Number(process.env.BENCH_OBSERVATIONS_PER_PATIENT ?? 100);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const THROUGHPUT_CONNECTIONS = 16;
+/** The ФСЛИ code system (lab tests), as EGISZ systems send codes: with their system. */
+const FSLI = 'urn:oid:1.2.643.5.1.13.13.11.1080';
 
 interface Scenario {
   name: string;
@@ -40,6 +42,10 @@ function scenarios(patientIds: string[]): Scenario[] {
     {
       name: 'Observation?patient=X&code=Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s',
       path: () => `Observation?patient=Patient/${patientIds[randomInt(patientIds.length)]}&code=${CODES[randomInt(CODES.length)]}&_sort=-date&_count=20`,
+    },
+    {
+      name: 'Observation?patient=X&code=ФСЛИ|Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s',
+      path: () => `Observation?patient=Patient/${patientIds[randomInt(patientIds.length)]}&code=${FSLI}|${CODES[randomInt(CODES.length)]}&_sort=-date&_count=20`,
     },
     {
       name: 'Patient?identifier=urn:oid:1.2.643.100.3|SNILS', target: 'p50 < 2 ms',
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
   const patientIds = await seedSearchData(store, new Repository(store), PATIENTS, PER_PATIENT, fresh);
   const plans = [
     ['Observation', `patient=Patient/${patientIds[0]}&code=${CODES[0]}&_sort=-date`],
+    ['Observation', `patient=Patient/${patientIds[0]}&code=${FSLI}|${CODES[0]}&_sort=-date`],
     ['Patient', `identifier=urn:oid:1.2.643.100.3|${snilsOf(0)}`],
     ['Observation', `code=${CODES[0]}`],
   ] as const;
