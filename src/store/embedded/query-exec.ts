@@ -322,7 +322,10 @@ export function explainOf(result: FindResult, nReturned: number): unknown {
 
 function describeFind(result: FindResult): Record<string, unknown> {
   const { ordered, sort, plan } = result;
-  if (ordered === 'id') return { stage: 'COLLSCAN', sortedByIndex: true, indexName: '_id_', direction: sort?._id === -1 ? 'backward' : 'forward' };
+  if (ordered === 'id') {
+    // the primary keys are the _id index: a walk in their order that stops after the page
+    return { stage: 'IXSCAN', indexName: '_id_', keyPattern: { _id: 1 }, sortedByIndex: true, direction: sort?._id === -1 ? 'backward' : 'forward' };
+  }
   if (ordered) {
     const { index, reverse } = ordered;
     return { stage: 'IXSCAN', indexName: index.name, keyPattern: index.key, sortedByIndex: true, direction: reverse ? 'backward' : 'forward' };
