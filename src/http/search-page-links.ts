@@ -23,3 +23,14 @@ export function searchPageLinks(request: FhirRequest, search: SearchRequest, res
   if (result.previous) link.push({ relation: 'previous', url: pageUrl(request, search, path, result.count, result.previous) });
   return link;
 }
+
+/** Self and next links of a page that continues only forward: `url` is the search without its query. */
+export function forwardPageLinks(url: string, query: URLSearchParams, next: string | undefined): BundleLink[] {
+  const link: BundleLink[] = [{ relation: 'self', url: query.size > 0 ? `${url}?${query}` : url }];
+  if (next !== undefined) {
+    const params = new URLSearchParams(query);
+    params.set('_cursor', next);
+    link.push({ relation: 'next', url: `${url}?${params}` });
+  }
+  return link;
+}

@@ -9,6 +9,7 @@ import { FhirError } from '../fhir/errors.js';
 import { assertResourceType } from '../fhir/resource-types.js';
 import type { FhirRequest, FhirResponse } from '../http/fhir-request.js';
 import { parseCount, parseSince } from '../http/query-params.js';
+import { forwardPageLinks } from '../http/search-page-links.js';
 import { resultEntry } from '../http/interactions/search.js';
 import type { ServerContext } from '../http/server-context.js';
 import { patientCompartmentFilter, patientCompartmentTypes } from '../search/compartments.js';
@@ -48,12 +49,6 @@ export async function patientEverything(request: FhirRequest, { store, repositor
     store, sources(request.id!, typesAsked(query.get('_type')), parseSince(query.get('_since'))), count, query.get('_cursor') ?? undefined,
   );
   const entries = page.matches.map((match) => resultEntry(request.baseUrl, match, 'match', {}));
-  const self = `${request.baseUrl}/Patient/${request.id}/$everything`;
-  const link = [{ relation: 'self', url: query.size > 0 ? `${self}?${query}` : self }];
-  if (page.next) {
-    const params = new URLSearchParams(query);
-    params.set('_cursor', page.next);
-    link.push({ relation: 'next', url: `${self}?${params}` });
-  }
+  const link = forwardPageLinks(`${request.baseUrl}/Patient/${request.id}/$everything`, query, page.next);
   return { status: 200, json: bundleJson('searchset', entries, link) };
 }

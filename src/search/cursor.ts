@@ -38,8 +38,17 @@ function untag(item: unknown): SortValue {
   throw invalidCursor();
 }
 
-function invalidCursor(): FhirError {
+export function invalidCursor(): FhirError {
   return new FhirError('FHIR_ERR_PARAM_INVALID', ['_cursor', 'the paging cursor is malformed or belongs to another search']);
+}
+
+/** The JSON inside a cursor (base64url); anything undecodable is a 400. */
+export function cursorJson(text: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
 }
 
 export function encodeCursor(cursor: Cursor): string {
@@ -48,12 +57,7 @@ export function encodeCursor(cursor: Cursor): string {
 
 /** Decodes a cursor for a search sorted by `sort`; anything else is a 400. */
 export function decodeCursor(text: string, sort: SortSpec): Cursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
+  const parsed = cursorJson(text);
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidCursor();
   const [direction, values] = parsed;
   if ((direction !== 'next' && direction !== 'previous') || !Array.isArray(values)) throw invalidCursor();

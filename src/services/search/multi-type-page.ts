@@ -4,7 +4,7 @@
  * id of its last match, so, as with keyset paging of one type, writes between pages neither
  * skip nor repeat what existed.
  */
-import { FhirError } from '../../fhir/errors.js';
+import { cursorJson, invalidCursor } from '../../search/cursor.js';
 import type { Filter, Store } from '../../store/types.js';
 import type { CurrentDocument } from '../stored-document.js';
 import type { Included } from './includes.js';
@@ -21,22 +21,13 @@ export interface MultiTypePage {
   next?: string;
 }
 
-function invalidCursor(): FhirError {
-  return new FhirError('FHIR_ERR_PARAM_INVALID', ['_cursor', 'the paging cursor is malformed or belongs to another search']);
-}
-
 function encode(type: string, id: string): string {
   return Buffer.from(JSON.stringify([type, id])).toString('base64url');
 }
 
 /** The source index and id a page continues after; anything else is a 400. */
 function decode(cursor: string, sources: TypedFilter[]): { from: number; afterId: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
+  const parsed = cursorJson(cursor);
   if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string')) throw invalidCursor();
   const from = sources.findIndex((s) => s.type === parsed[0]);
   if (from < 0) throw invalidCursor();
