@@ -34,7 +34,8 @@ function typesAsked(raw: string | null): string[] {
 function sources(patientId: string, types: string[], since: Date | undefined): TypedFilter[] {
   return types.map((type) => {
     const inCompartment = patientCompartmentFilter(type, patientId)!;
-    return { type, filter: since ? { $and: [inCompartment, { lastUpdated: { $gte: since } }] } : inCompartment };
+    const changed = since ? [{ lastUpdated: { $gte: since } }] : [];
+    return { type, filter: { $and: [inCompartment, ...changed, { deleted: false }] } };
   });
 }
 

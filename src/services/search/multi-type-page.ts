@@ -9,7 +9,7 @@ import type { Filter, Store } from '../../store/types.js';
 import type { CurrentDocument } from '../stored-document.js';
 import type { Included } from './includes.js';
 
-/** The matches of one type (deleted resources are left out here). */
+/** The live matches of one type: the filter leaves deleted resources out (see live-filter.ts). */
 export interface TypedFilter {
   type: string;
   filter: Filter;
@@ -41,7 +41,7 @@ export async function multiTypePage(store: Store, sources: TypedFilter[], count:
     const { type, filter } = sources[i]!;
     const after = i === start.from && start.afterId !== undefined ? [{ _id: { $gt: start.afterId } }] : [];
     const docs = await store.collection<CurrentDocument>(type)
-      .find({ $and: [filter, ...after, { deleted: false }] }, { sort: { _id: 1 }, limit: count + 1 - found.length })
+      .find(after.length > 0 ? { $and: [filter, ...after] } : filter, { sort: { _id: 1 }, limit: count + 1 - found.length })
       .toArray();
     for (const doc of docs) found.push({ type, doc });
   }
@@ -52,6 +52,6 @@ export async function multiTypePage(store: Store, sources: TypedFilter[], count:
 
 /** How many live matches all the sources have together. */
 export async function countAll(store: Store, sources: TypedFilter[]): Promise<number> {
-  const counts = await Promise.all(sources.map(({ type, filter }) => store.collection(type).countDocuments({ $and: [filter, { deleted: false }] })));
+  const counts = await Promise.all(sources.map(({ type, filter }) => store.collection(type).countDocuments(filter)));
   return counts.reduce((sum, n) => sum + n, 0);
 }
