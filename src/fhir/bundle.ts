@@ -45,6 +45,6 @@ function entryJson({ entry, resourceJson }: RawEntry): string {
 export function bundleJson(type: Bundle['type'], entries: RawEntry[], link: BundleLink[], total?: number): string {
   const head: Bundle = { resourceType: 'Bundle', type, timestamp: new Date().toISOString() };
   if (total !== undefined) head.total = total;
-  head.link = link;
+  if (link.length > 0) head.link = link;
   return `${JSON.stringify(head).slice(0, -1)},"entry":[${entries.map(entryJson).join(',')}]}`;
 }

@@ -33,6 +33,11 @@ export const ERRORS = {
   FHIR_ERR_SEARCH_PARAMETER_BUILT_IN: { status: 400, issue: 'business-rule', en: 'The search parameter "{0}" is built in (or reserved) for {1}; a SearchParameter resource may not redefine it', ru: 'Параметр поиска "{0}" для {1} встроен в сервер (или зарезервирован); ресурс SearchParameter не может его переопределить' },
   FHIR_ERR_SEARCH_PARAMETER_DUPLICATE: { status: 400, issue: 'duplicate', en: 'SearchParameter/{2} already defines the search parameter "{0}" for {1}; retire or delete it first', ru: 'SearchParameter/{2} уже определяет параметр поиска "{0}" для {1}; сначала переведите его в статус retired или удалите' },
   FHIR_ERR_CHAIN_TOO_BROAD: { status: 400, issue: 'too-costly', en: 'The chained search {0} is too broad: its inner search matches more than {1} {2} resources (the limit for a chain or _has); narrow it', ru: 'Цепочечный поиск {0} слишком широкий: внутренний поиск находит больше {1} ресурсов {2} (предел для цепочки или _has); уточните его' },
+  FHIR_ERR_BUNDLE_DOCUMENT_IDENTIFIER: { status: 400, issue: 'invariant', en: 'A Bundle of type document must have an identifier with a system and a value (bdl-9)', ru: 'Bundle типа document должен иметь identifier с system и value (bdl-9)' },
+  FHIR_ERR_BUNDLE_DOCUMENT_TIMESTAMP: { status: 400, issue: 'invariant', en: 'A Bundle of type document must have a timestamp (bdl-10)', ru: 'Bundle типа document должен иметь timestamp (bdl-10)' },
+  FHIR_ERR_BUNDLE_DOCUMENT_COMPOSITION: { status: 400, issue: 'invariant', en: 'The first entry of a Bundle of type document must be a Composition (bdl-11)', ru: 'Первой записью Bundle типа document должен быть ресурс Composition (bdl-11)' },
+  FHIR_ERR_BUNDLE_MESSAGE_HEADER: { status: 400, issue: 'invariant', en: 'The first entry of a Bundle of type message must be a MessageHeader (bdl-12)', ru: 'Первой записью Bundle типа message должен быть ресурс MessageHeader (bdl-12)' },
+  FHIR_ERR_BUNDLE_FULLURL_DUPLICATE: { status: 400, issue: 'invariant', en: 'Bundle entries {0} and {1} have the same fullUrl {2} and the same meta.versionId; a fullUrl must be unique within a Bundle (bdl-7)', ru: 'Записи {0} и {1} в Bundle имеют одинаковый fullUrl {2} и одинаковый meta.versionId; fullUrl должен быть уникальным в пределах Bundle (bdl-7)' },
   FHIR_ERR_PATCH_INVALID: { status: 400, issue: 'invalid', en: 'Invalid JSON Patch: {0}', ru: 'Некорректный JSON Patch: {0}' },
   FHIR_ERR_PATCH_FAILED: { status: 422, issue: 'processing', en: 'The JSON Patch could not be applied: {0}', ru: 'JSON Patch не удалось применить: {0}' },
   FHIR_ERR_PATCH_CHANGES_IDENTITY: { status: 422, issue: 'processing', en: 'A patch may not change resourceType or id', ru: 'Patch не может менять resourceType или id' },
@@ -55,6 +60,15 @@ export const ERRORS = {
   FHIR_ERR_MEDIA_TYPE: { status: 415, issue: 'not-supported', en: 'Unsupported media type "{0}": send application/fhir+json', ru: 'Неподдерживаемый тип содержимого "{0}": используйте application/fhir+json' },
   FHIR_ERR_NOT_ACCEPTABLE: { status: 406, issue: 'not-supported', en: 'Format "{0}" is not offered: this server speaks application/fhir+json', ru: 'Формат "{0}" не поддерживается: сервер работает с application/fhir+json' },
   FHIR_ERR_PREFER_INVALID: { status: 400, issue: 'value', en: 'Invalid Prefer header value "{0}"', ru: 'Недопустимое значение заголовка Prefer "{0}"' },
+  FHIR_ERR_BUNDLE_TYPE_NOT_PROCESSABLE: { status: 400, issue: 'not-supported', en: 'POST [base] processes Bundles of type batch or transaction, not "{0}"; to store a Bundle as a resource, POST it to [base]/Bundle', ru: 'POST [base] обрабатывает пакеты (Bundle) типа batch или transaction, а не "{0}"; чтобы сохранить Bundle как ресурс, отправьте его POST на [base]/Bundle' },
+  FHIR_ERR_ENTRY_INVALID: { status: 400, issue: 'invalid', en: 'Invalid entry: {0}', ru: 'Некорректная запись пакета: {0}' },
+  FHIR_ERR_FULLURL_DUPLICATE: { status: 400, issue: 'duplicate', en: 'fullUrl {0} is also the fullUrl of entry {1}; fullUrls must be unique within a Bundle', ru: 'fullUrl {0} уже указан у записи {1}; fullUrl в пакете должны быть уникальными' },
+  FHIR_ERR_TRANSACTION_OVERLAP: { status: 400, issue: 'business-rule', en: 'Entry {0} also writes {1}; a transaction may write each resource only once', ru: 'Запись {0} тоже изменяет {1}; транзакция может изменять каждый ресурс только один раз' },
+  FHIR_ERR_REFERENCE_UNRESOLVED: { status: 400, issue: 'not-found', en: 'The reference {0} matches the fullUrl of no entry in the Bundle', ru: 'Ссылка {0} не совпадает с fullUrl ни одной записи пакета' },
+  FHIR_ERR_CONDITIONAL_REFERENCE_NONE: { status: 412, issue: 'not-found', en: 'The conditional reference {0} matched 0 resources; it needs exactly one', ru: 'Условная ссылка {0} не нашла ни одного ресурса; нужен ровно один' },
+  FHIR_ERR_CONDITIONAL_REFERENCE_MULTIPLE: { status: 412, issue: 'multiple-matches', en: 'The conditional reference {0} matched {1} resources; it needs exactly one', ru: 'Условная ссылка {0} нашла ресурсов: {1}; нужен ровно один' },
+  FHIR_ERR_CONDITIONAL_PATCH_NONE: { status: 404, issue: 'not-found', en: 'The conditional patch {0} matched no resource', ru: 'Условный patch {0} не нашёл ни одного ресурса' },
+  FHIR_ERR_PATCH_ENTRY_FORMAT: { status: 400, issue: 'not-supported', en: 'A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)', ru: 'Для записи PATCH нужен ресурс Binary с contentType application/json-patch+json и патчем в data (base64)' },
   FHIR_ERR_BAD_REQUEST: { status: 400, issue: 'invalid', en: 'Bad request: {0}', ru: 'Некорректный запрос: {0}' },
   FHIR_ERR_INTERNAL: { status: 500, issue: 'exception', en: 'Internal server error (request {0})', ru: 'Внутренняя ошибка сервера (запрос {0})' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -67,19 +81,30 @@ function fill(template: string, args: readonly unknown[]): string {
 
 export class FhirError extends Error {
   readonly code: ErrorCode;
+  readonly args: readonly unknown[];
   readonly status: number;
   readonly issue: IssueCode;
   readonly russian: string;
   readonly expression?: string[];
 
-  constructor(code: ErrorCode, args: readonly unknown[] = [], expression?: string[]) {
+  /** `context` says where the error arose (such as one entry of a Bundle); it leads both messages. */
+  constructor(code: ErrorCode, args: readonly unknown[] = [], expression?: string[], context?: string) {
     const def: ErrorDefinition = ERRORS[code];
-    super(fill(def.en, args));
+    const lead = context ? `${context}: ` : '';
+    super(lead + fill(def.en, args));
     this.name = 'FhirError';
     this.code = code;
+    this.args = args;
     this.status = def.status;
     this.issue = def.issue;
-    this.russian = fill(def.ru, args);
+    this.russian = lead + fill(def.ru, args);
     this.expression = expression;
   }
+}
+
+/** The same error said of one entry of a Bundle: its messages name the entry, its expression points at it. */
+export function entryError(err: FhirError, index: number, fullUrl?: string): FhirError {
+  const where = `Bundle.entry[${index}]`;
+  const context = fullUrl ? `${where} (${fullUrl.slice(0, 200)})` : where;
+  return new FhirError(err.code, err.args, [where, ...(err.expression ?? [])], context);
 }

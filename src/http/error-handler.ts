@@ -20,11 +20,16 @@ function fromFastify(err: FastifyError, request: FastifyRequest): FhirError | un
   return undefined;
 }
 
+/** A store's write conflict or duplicate key: a concurrent change the client may retry after. */
+export function storeErrorAsFhir(err: unknown): FhirError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === WRITE_CONFLICT || code === DUPLICATE_KEY) return new FhirError('FHIR_ERR_CONFLICT');
+  return undefined;
+}
+
 function toFhirError(err: unknown, request: FastifyRequest): FhirError | undefined {
   if (err instanceof FhirError) return err;
-  const code = (err as { code?: unknown }).code;
-  if (code === WRITE_CONFLICT || code === DUPLICATE_KEY) return new FhirError('FHIR_ERR_CONFLICT');
-  return fromFastify(err as FastifyError, request);
+  return storeErrorAsFhir(err) ?? fromFastify(err as FastifyError, request);
 }
 
 /** The one place where an error becomes an HTTP answer: always an OperationOutcome, never a stack trace. */

@@ -5,7 +5,7 @@ import { informationOutcome } from '../fhir/operation-outcome.js';
 import { isSubsetting, parseSubsetRequest, subsetResource } from '../fhir/subset.js';
 import { FHIR_JSON } from './content-negotiation.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
-import { etagOf } from './preconditions.js';
+import { etagOf } from '../fhir/preconditions.js';
 import { parsePrefer } from './prefer.js';
 
 function preferredOutcome(request: FhirRequest, response: FhirResponse): Resource | null | undefined {
@@ -18,7 +18,7 @@ function preferredOutcome(request: FhirRequest, response: FhirResponse): Resourc
 }
 
 /** The body text: stored JSON as it is, unless Prefer, _summary/_elements or _pretty reshape it. */
-function bodyText(request: FhirRequest, response: FhirResponse): string | undefined {
+export function bodyText(request: FhirRequest, response: FhirResponse): string | undefined {
   const outcome = preferredOutcome(request, response);
   if (outcome === null) return undefined;
   const pretty = request.query.get('_pretty') === 'true';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FhirError } from '../fhir/errors.js';
 import { parseSearch } from '../search/index.js';
-import type { Session, Store } from '../store/types.js';
+import type { Filter, Session, Store } from '../store/types.js';
 import { CONDITIONAL_LOCKS_COLLECTION, type CurrentDocument } from './stored-document.js';
 import { resolveChains } from './search/chains.js';
 import { liveFilter } from './search/live-filter.js';
@@ -13,17 +13,32 @@ function searchParams(query: string): URLSearchParams {
 }
 
 /**
- * The live resources matching a conditional interaction's criteria, at most two
- * (enough to tell none, one and several). Unknown parameters are an error here:
- * ignoring one would widen the match to the whole type.
+ * The filter of a conditional interaction's criteria, for live resources. Unknown parameters
+ * are an error here: ignoring one would widen the match to the whole type.
  */
-export async function findMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<CurrentDocument[]> {
+async function matchFilter(store: Store, session: Session, type: string, query: string, what: string): Promise<Filter> {
   const params = searchParams(query);
   if ([...params.keys()].length === 0) throw new FhirError('FHIR_ERR_CONDITION_MISSING', [what]);
   const request = parseSearch(type, params);
   if (request.unknown.length > 0) throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [request.unknown.join(', '), type]);
-  const filter = liveFilter(await resolveChains(store, request, session));
+  return liveFilter(await resolveChains(store, request, session));
+}
+
+/** The live resources matching a conditional interaction's criteria, at most two (enough to tell none, one and several). */
+export async function findMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<CurrentDocument[]> {
+  const filter = await matchFilter(store, session, type, query, what);
   return store.collection<CurrentDocument>(type).find(filter, { session, limit: 2 }).toArray();
+}
+
+/** How many live resources match the criteria. */
+export async function countMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<number> {
+  const filter = await matchFilter(store, session, type, query, what);
+  return store.collection<CurrentDocument>(type).countDocuments(filter, { session });
+}
+
+/** The criteria in one canonical form: the same search written in another parameter order gives the same key. */
+export function conditionKey(type: string, query: string): string {
+  return `${type}?${searchParams(query).toString()}`;
 }
 
 /**
@@ -33,6 +48,6 @@ export async function findMatches(store: Store, session: Session, type: string, 
  * one commit; the other re-runs and finds the first one's resource.
  */
 export async function lockCondition(store: Store, session: Session, type: string, query: string): Promise<void> {
-  const key = createHash('sha256').update(`${type}?${searchParams(query).toString()}`).digest('base64url');
+  const key = createHash('sha256').update(conditionKey(type, query)).digest('base64url');
   await store.collection(CONDITIONAL_LOCKS_COLLECTION).updateOne({ _id: key }, { $inc: { writes: 1 } }, { upsert: true, session });
 }

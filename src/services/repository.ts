@@ -3,6 +3,7 @@ import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
 import { assertResource } from '../fhir/resource-body.js';
 import { assertResourceType } from '../fhir/resource-types.js';
+import { SessionBoundStore } from '../store/session-bound-store.js';
 import { isDuplicateKeyError, type Session, type Store } from '../store/types.js';
 import { ResourceCollections } from './resource-collections.js';
 import { applyJsonPatch } from './json-patch.js';
@@ -14,6 +15,13 @@ import { type CurrentDocument, type Version, resourceOf, versionOf } from './sto
 export interface WriteOptions {
   /** The version the client expects (If-Match); a different current version gives 412. */
   ifMatch?: number;
+}
+
+export interface CreateOptions {
+  /** Criteria of a conditional create (If-None-Exist). */
+  ifNoneExist?: string;
+  /** The id to give the new resource, chosen beforehand (a transaction Bundle does, to rewrite references to it). */
+  id?: string;
 }
 
 export interface WriteResult {
@@ -33,8 +41,13 @@ const DUPLICATE_RETRIES = 3;
 export class Repository {
   readonly collections: ResourceCollections;
 
-  constructor(private readonly store: Store) {
-    this.collections = new ResourceCollections(store);
+  constructor(private readonly store: Store, collections?: ResourceCollections) {
+    this.collections = collections ?? new ResourceCollections(store);
+  }
+
+  /** The same operations inside a running transaction: they commit (or roll back) with it. */
+  inSession(session: Session): Repository {
+    return new Repository(new SessionBoundStore(this.store, session), this.collections);
   }
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
@@ -54,17 +67,17 @@ export class Repository {
   }
 
   /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
-  async create(body: unknown, type: string, ifNoneExist?: string): Promise<WriteResult> {
+  async create(body: unknown, type: string, { ifNoneExist, id }: CreateOptions = {}): Promise<WriteResult> {
     const resource = assertResource(body, type);
     await this.collections.ensure(type);
     if (ifNoneExist === undefined) {
-      return this.store.withTransaction(async (session) => this.insertNew(session, resource));
+      return this.store.withTransaction(async (session) => this.insertNew(session, resource, id));
     }
     return this.store.withTransaction(async (session) => {
       const existing = await this.singleMatch(session, type, ifNoneExist, 'create');
       if (existing) return { version: versionOf(type, existing), created: false };
       await lockCondition(this.store, session, type, ifNoneExist);
-      return this.insertNew(session, resource);
+      return this.insertNew(session, resource, id);
     });
   }
 
@@ -136,9 +149,9 @@ export class Repository {
     });
   }
 
-  private async insertNew(session: Session, resource: Resource): Promise<WriteResult> {
+  private async insertNew(session: Session, resource: Resource, id = newId()): Promise<WriteResult> {
     const type = resource.resourceType;
-    const version = await writeVersion(this.store, session, type, newId(), null, resource, 'POST');
+    const version = await writeVersion(this.store, session, type, id, null, resource, 'POST');
     return { version, created: true };
   }
 
@@ -171,8 +184,12 @@ export class Repository {
     return this.store.collection<CurrentDocument>(type).findOne({ _id: id }, { session });
   }
 
-  /** A concurrent create of the same id makes the loser's insert a duplicate; re-run it as an update. */
+  /**
+   * A concurrent create of the same id makes the loser's insert a duplicate; re-run it as an update.
+   * Inside a larger transaction the error goes up instead: that transaction is re-run as a whole.
+   */
   private async retryOnDuplicate<R>(work: () => Promise<R>): Promise<R> {
+    if (this.store instanceof SessionBoundStore) return work();
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();

@@ -23,7 +23,7 @@ t.test('the CapabilityStatement describes this server', async (t) => {
   t.notOk(statement.format.some((f: string) => f.includes('xml')), 'no XML is claimed');
   const types = statement.rest[0].resource.map((r: any) => r.type);
   for (const type of ['Patient', 'Observation', 'DiagnosticReport', 'Consent', 'Organization']) t.ok(types.includes(type), type);
-  t.same(statement.rest[0].interaction.map((i: any) => i.code), ['history-system', 'search-system']);
+  t.same(statement.rest[0].interaction.map((i: any) => i.code), ['history-system', 'search-system', 'transaction', 'batch']);
   t.same(patientEntry.interaction.map((i: any) => i.code).sort(),
     ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
   t.equal(patientEntry.conditionalDelete, 'single');

@@ -13,7 +13,7 @@ const SOFTWARE_VERSION = '0.1.0';
 const PATIENT_EVERYTHING = { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' };
 
 function codesAt(levels: string[]): string[] {
-  const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).map((i) => i.code!);
+  const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).flatMap((i) => [i.code!].flat());
   return [...new Set(codes)];
 }
 

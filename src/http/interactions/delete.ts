@@ -1,7 +1,7 @@
 import { assertValidId } from '../../fhir/ids.js';
 import { informationOutcome } from '../../fhir/operation-outcome.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { parseIfMatch } from '../preconditions.js';
+import { parseIfMatch } from '../../fhir/preconditions.js';
 import type { ServerContext } from '../server-context.js';
 
 /**

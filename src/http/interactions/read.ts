@@ -1,6 +1,6 @@
 import { assertValidId } from '../../fhir/ids.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { notModified } from '../preconditions.js';
+import { notModified } from '../../fhir/preconditions.js';
 import type { ServerContext } from '../server-context.js';
 
 /** GET [base]/[type]/[id] — http.html#read, with conditional read (If-None-Match, If-Modified-Since). */

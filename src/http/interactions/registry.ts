@@ -1,4 +1,5 @@
 import type { InteractionHandler } from '../server-context.js';
+import { bundle } from './bundle.js';
 import { capabilities } from './capabilities.js';
 import { compartmentSearch } from './compartment-search.js';
 import { patientEverything } from '../../operations/patient-everything.js';
@@ -17,8 +18,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One REST interaction: where it answers, what it is called in a CapabilityStatement, and its handler. */
 export interface InteractionRoute {
-  /** CapabilityStatement interaction code (TypeRestfulInteraction / SystemRestfulInteraction), if it is one. */
-  code?: string;
+  /** CapabilityStatement interaction code(s) (TypeRestfulInteraction / SystemRestfulInteraction), if it is one. */
+  code?: string | readonly string[];
   level: 'instance' | 'type' | 'system';
   method: HttpMethod;
   /** Path below the FHIR base. */
@@ -33,6 +34,8 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { code: 'search-system', level: 'system', method: 'GET', path: '', handler: systemSearch },
   { code: 'search-system', level: 'system', method: 'GET', path: '/', handler: systemSearch },
   { code: 'search-system', level: 'system', method: 'POST', path: '/_search', handler: systemSearch },
+  { code: ['transaction', 'batch'], level: 'system', method: 'POST', path: '', handler: bundle },
+  { code: ['transaction', 'batch'], level: 'system', method: 'POST', path: '/', handler: bundle },
   { code: 'search-type', level: 'type', method: 'GET', path: '/:type', handler: search },
   { code: 'search-type', level: 'type', method: 'POST', path: '/:type/_search', handler: search },
   { code: 'create', level: 'type', method: 'POST', path: '/:type', handler: create },

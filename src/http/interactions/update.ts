@@ -1,6 +1,6 @@
 import { assertValidId } from '../../fhir/ids.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { parseIfMatch } from '../preconditions.js';
+import { parseIfMatch } from '../../fhir/preconditions.js';
 import type { ServerContext } from '../server-context.js';
 
 /** PUT [base]/[type]/[id] — http.html#update; PUT [base]/[type]?criteria — http.html#cond-update. */

@@ -1,4 +1,4 @@
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from './errors.js';
 import type { Version } from '../services/stored-document.js';
 
 const VERSION_ETAG = /^(?:W\/)?"([1-9][0-9]{0,15})"$/;
