@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4.js';
 import { FhirError } from './errors.js';
+import { assertBundleRules } from './bundle-rules.js';
 import { assertValidId } from './ids.js';
 import { assertResourceType } from './resource-types.js';
 
@@ -50,5 +51,6 @@ export function assertResource(body: unknown, expectedType?: string): Resource {
     assertValidId(id);
   }
   assertNoOperatorKeys(body);
+  if (type === 'Bundle') assertBundleRules(body);
   return body as Resource;
 }

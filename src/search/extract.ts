@@ -3,11 +3,12 @@
  * resource's type and converts the values into `idx` entries and `sk` sort keys.
  */
 import type { IndexEntries, IndexEntry, SearchParameterDef, SearchParamType, SortKeys } from './types.js';
-import { compileExpression, type Evaluator } from './expressions.js';
+import { compileExpression, type Evaluator, type TypedValue } from './expressions.js';
 import { searchParametersFor } from './search-parameters.js';
 import { CONVERTERS, type Converter } from './values/converters.js';
 import { type CompositeExtractor, compositeExtractor } from './values/composite.js';
 import { MIN_DATE } from './date-range.js';
+import { heldCode, heldResources } from './held-resources.js';
 
 /** Served by the document's own `_id` and `lastUpdated` fields, not by `idx`. */
 const DOCUMENT_FIELDS = new Set(['_id', '_lastUpdated']);
@@ -18,6 +19,8 @@ interface Extractor {
   convert: Converter;
   /** Top-level keys of the resource the expression reads (see Evaluator.keys). */
   keys: readonly string[] | undefined;
+  /** One of DOCUMENT_FIELDS: indexed only for a held resource, which has no document of its own. */
+  documentField: boolean;
 }
 
 /** Keyed by a type's parameter map: a new map (the parameters changed, see setAddedSearchParameters) rebuilds them. */
@@ -29,10 +32,10 @@ function extractorsFor(type: string): Extractor[] {
   let list = extractors.get(params);
   if (list) return list;
   list = [...params.values()]
-    .filter((def) => !DOCUMENT_FIELDS.has(def.code) && CONVERTERS[def.type])
+    .filter((def) => CONVERTERS[def.type])
     .map((def) => {
       const evaluate = compileExpression(def.expression);
-      return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys };
+      return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys, documentField: DOCUMENT_FIELDS.has(def.code) };
     });
   extractors.set(params, list);
   return list;
@@ -139,31 +142,59 @@ function present(resource: Record<string, unknown>, keys: readonly string[]): bo
   return false;
 }
 
-/** Index entries and sort keys of a resource, as the repository stores them (`idx`, `sk`). */
-export function extractSearchIndex(resource: { resourceType: string }, options: ExtractOptions = {}): SearchIndex {
+/** Adds the entries of one parameter's values to `idx` and its sort key to `sk`. */
+function addEntries({ def, convert }: Extractor, values: TypedValue[], idx: IndexEntries, sk: SortKeys): void {
+  const converted = values.length === 1 ? convert(def.code, values[0]) : values.flatMap((v) => convert(def.code, v));
+  const target = (idx[def.type] ??= []);
+  const start = target.length;
+  appendDistinct(converted, target);
+  // The smallest sort value; the first of equal ones, undefined ones skipped.
+  let key: string | number | Date | undefined;
+  for (let i = start; i < target.length; i++) {
+    const v = sortValue(def.type, target[i]);
+    if (v !== undefined && (key === undefined || !(key <= v))) key = v;
+  }
+  if (key !== undefined) sk[def.code] = key;
+}
+
+/**
+ * The resources a holding parameter selects (held-resources.ts): an entry of the parameter itself,
+ * with "Type/id" when the resource has an id, and the resource's own entries under `<code>.<param>`.
+ */
+function addHeldEntries(def: SearchParameterDef, values: TypedValue[], idx: IndexEntries, options: ExtractOptions): void {
+  for (const resource of heldResources(def, values)) {
+    const self: IndexEntry = { p: def.code };
+    if (resource.id) self.r = `${resource.resourceType}/${resource.id}`;
+    appendDistinct([self], (idx.reference ??= []));
+    const own = searchIndexOf(resource, options, true).idx;
+    for (const type of Object.keys(own) as SearchParamType[]) {
+      appendDistinct(own[type]!.map((e) => ({ ...e, p: heldCode(def.code, e.p) })), (idx[type] ??= []));
+    }
+  }
+}
+
+/** See extractSearchIndex; a `held` resource also indexes its id and meta.lastUpdated. */
+function searchIndexOf(resource: { resourceType: string }, options: ExtractOptions, held: boolean): SearchIndex {
   const idx: IndexEntries = {};
   const sk: SortKeys = {};
   const json = resource as unknown as Record<string, unknown>;
   const list = extractorsFor(resource.resourceType);
   for (let x = 0; x < list.length; x++) {
-    const { def, evaluate, convert, keys } = list[x];
-    if (keys !== undefined && !present(json, keys)) continue;
-    const values = tolerant(evaluate, resource, options);
+    const extractor = list[x];
+    if (extractor.documentField && !held) continue;
+    if (extractor.keys !== undefined && !present(json, extractor.keys)) continue;
+    const values = tolerant(extractor.evaluate, resource, options);
     if (values.length === 0) continue;
-    const converted = values.length === 1 ? convert(def.code, values[0]) : values.flatMap((v) => convert(def.code, v));
-    const target = (idx[def.type] ??= []);
-    const start = target.length;
-    appendDistinct(converted, target);
-    // The smallest sort value; the first of equal ones, undefined ones skipped.
-    let key: string | number | Date | undefined;
-    for (let i = start; i < target.length; i++) {
-      const v = sortValue(def.type, target[i]);
-      if (v !== undefined && (key === undefined || !(key <= v))) key = v;
-    }
-    if (key !== undefined) sk[def.code] = key;
+    if (extractor.def.holds) addHeldEntries(extractor.def, values, idx, options);
+    else addEntries(extractor, values, idx, sk);
   }
   addCompositeEntries(resource, idx, options);
   return { idx, sk };
+}
+
+/** Index entries and sort keys of a resource, as the repository stores them (`idx`, `sk`). */
+export function extractSearchIndex(resource: { resourceType: string }, options: ExtractOptions = {}): SearchIndex {
+  return searchIndexOf(resource, options, false);
 }
 
 /** The `idx` entries of a resource by parameter type (see extractSearchIndex, which gives both at once). */

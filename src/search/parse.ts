@@ -11,6 +11,7 @@ import { splitEscaped, unescapeValue } from './escape.js';
 import { parseValue } from './parse-value.js';
 import { rawInclude } from './includes.js';
 import { isResourceType } from '../fhir/resource-types.js';
+import { heldCode } from './held-resources.js';
 
 const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
   token: ['missing', 'not', 'text', 'in', 'not-in', 'above', 'below'],
@@ -142,9 +143,35 @@ function addForwardChain(
   const { targetType } = parseModifier(key, def, modifier);
   if (modifier !== undefined && !targetType) throw invalid(key, `only a resource type may follow "${def.code}:" in a chain`);
   const types = (targetType ? [targetType] : def.target ?? []).filter(isResourceType);
+  if (def.holds) {
+    addHeldCriterion(req, key, def.code, types, next, value, links);
+    return;
+  }
   const targets = types.map(emptyRequest).filter((inner) => addCriterion(inner, key, next, value, links + 1));
   if (targets.length === 0) throw unknownInChain(key, next, types);
   if (targets.some(hasCriteria)) req.chains.push({ kind: 'chain', key, param: def.code, targets });
+}
+
+/**
+ * `composition.subject=x` on a Bundle: the bundle stores the entries of the resource it holds
+ * under `composition.<param>` (held-resources.ts), so the criterion `next` of the first target type
+ * that has it becomes clauses (and chains on from there) on those entries.
+ */
+function addHeldCriterion(req: SearchRequest, key: string, code: string, types: string[], next: string, value: string, links: number): void {
+  let held: SearchRequest | undefined;
+  for (const type of types) {
+    const inner = emptyRequest(type);
+    if (addCriterion(inner, key, next, value, links + 1)) {
+      held = inner;
+      break;
+    }
+  }
+  if (!held) throw unknownInChain(key, next, types);
+  if (held.chains.some((chain) => chain.kind === 'has')) {
+    throw invalid(key, `_has cannot follow ${code}: the resource it selects is held in the ${req.type}, not stored on its own`);
+  }
+  req.clauses.push(...held.clauses.map((clause) => ({ ...clause, param: heldCode(code, clause.param) })));
+  req.chains.push(...held.chains.map((chain) => ({ ...chain, param: heldCode(code, chain.param) })));
 }
 
 /** `_has:Type:ref:next`: resources that a `Type` matching `next` refers to through `ref`. */

@@ -14,6 +14,7 @@ import type { SearchParameterDef, SearchParamType } from './types.js';
 import { splitUnion } from './fhirpath-union.js';
 import { compileExpression } from './expressions.js';
 import { componentExpression } from './values/composite.js';
+import { selectsResources } from './held-resources.js';
 import { isResourceType } from '../fhir/resource-types.js';
 
 const COMMON_BASES = ['Resource', 'DomainResource'];
@@ -98,7 +99,9 @@ function definitionByUrl(url: string): SearchParameter | undefined {
 }
 
 function plainDef(sp: SearchParameter, expression: string): SearchParameterDef {
-  return { code: sp.code, type: sp.type, expression, url: sp.url, description: sp.description, target: sp.target };
+  const def: SearchParameterDef = { code: sp.code, type: sp.type, expression, url: sp.url, description: sp.description, target: sp.target };
+  if (sp.type === 'reference' && selectsResources(expression)) def.holds = true;
+  return def;
 }
 
 /** The composite's components, or undefined when one is missing, of another type, or does not compile. */

@@ -19,6 +19,11 @@ export interface SearchParameterDef {
   /** Resource types a reference parameter may point to. */
   target?: string[];
   /**
+   * A reference parameter whose expression selects a resource held inside this one
+   * (Bundle.composition, Bundle.message), not a Reference: see held-resources.ts.
+   */
+  holds?: true;
+  /**
    * A composite's components in `$` order: each the referenced parameter's definition with
    * `expression` relative to an element the composite's own expression selects.
    */
