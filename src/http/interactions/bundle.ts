@@ -14,6 +14,7 @@ import type { Session } from '../../store/types.js';
 import { answeredEntry, dispatchEntry, failedEntry } from '../bundle-entry.js';
 import { storeErrorAsFhir } from '../error-handler.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { parsePrefer } from '../prefer.js';
 import type { ServerContext } from '../server-context.js';
 
 const READS = new Set(['GET', 'HEAD']);
@@ -44,7 +45,9 @@ function writeAnswer(entry: BundleRequestEntry, request: FhirRequest, outcome: W
 }
 
 async function transactionEntries(session: Session, entries: BundleRequestEntry[], request: FhirRequest, context: ServerContext): Promise<RawEntry[]> {
-  const writes = await new TransactionWrites(context.store, session, context.repository, request.baseUrl).run(entries);
+  const preferred = parsePrefer(request.headers.prefer).return;
+  const keepBodies = preferred === undefined || preferred === 'representation';
+  const writes = await new TransactionWrites(context.store, session, context.repository, request.baseUrl).run(entries, keepBodies);
   const inTransaction: ServerContext = {
     ...context, store: new SessionBoundStore(context.store, session), repository: context.repository.inSession(session),
   };

@@ -38,8 +38,12 @@ export class TransactionWrites {
     this.planner = new WritePlanner(store, session);
   }
 
-  /** Runs the write entries; the outcomes are keyed by entry index. */
-  async run(entries: BundleRequestEntry[]): Promise<Map<number, WriteOutcome>> {
+  /**
+   * Runs the write entries; the outcomes are keyed by entry index. Without `keepBodies` the
+   * versions lose their JSON as soon as they are written: a large transaction answered
+   * with Prefer: return=minimal then holds no second copy of every resource until it ends.
+   */
+  async run(entries: BundleRequestEntry[], keepBodies = true): Promise<Map<number, WriteOutcome>> {
     const planned: PlannedWrite[] = [];
     for (const entry of writesInOrder(entries)) planned.push(await this.planner.plan(entry));
     assertNoOverlap(planned);
@@ -53,6 +57,7 @@ export class TransactionWrites {
     const written = new Map<string, Version>();
     for (const write of planned) {
       const outcome = await inEntry(write, () => this.execute(write, written));
+      if (outcome.version && !keepBodies) outcome.version = { ...outcome.version, json: null };
       if (outcome.version) written.set(`${write.type}/${write.id}`, outcome.version);
       outcomes.set(write.entry.index, outcome);
     }

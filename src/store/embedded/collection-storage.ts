@@ -19,7 +19,8 @@ export interface PreparedWrite {
   /** The encoded document, or null to delete. */
   bytes: Buffer | null;
   removes: Buffer[];
-  puts: Buffer[];
+  /** The entry keys to add, end to end in one buffer (a large transaction holds many until it commits). */
+  puts: PackedKeys;
   /** The index definitions the keys were made for, and the document's traits for each. */
   defs: IndexDef[];
   traits: (FieldTraits | null)[];
@@ -28,6 +29,18 @@ export interface PreparedWrite {
 }
 
 const NO_KEYS: Buffer[] = [];
+
+/** Keys stored end to end, with each one's length. */
+interface PackedKeys {
+  bytes: Buffer;
+  lengths: number[];
+}
+
+function packKeys(keys: Buffer[]): PackedKeys {
+  return { bytes: Buffer.concat(keys), lengths: keys.map((key) => key.length) };
+}
+
+const MAX_SHARED_TRAITS = 1000;
 const latin1 = (b: Buffer) => b.toString('latin1');
 
 function keyTooLarge(max: number): Error {
@@ -44,6 +57,7 @@ export class CollectionStorage {
   private readonly maxKeySize: number;
   /** The documents database's own value encoder. */
   private readonly encoder: { encode(value: unknown): Uint8Array; decode(bytes: Buffer): Document };
+  private readonly knownTraits = new Map<string, FieldTraits>();
 
   constructor(
     readonly name: string,
@@ -210,11 +224,26 @@ export class CollectionStorage {
         puts.push(key);
       }
       // a definition's known traits only grow, so the ones it has now need no recording when applied
-      traits.push(next ? (traitsKnown(def) ? newTraits(def, next) : docTraits(def, next)) : null);
+      traits.push(next ? this.shared(traitsKnown(def) ? newTraits(def, next) : docTraits(def, next)) : null);
     }
     // encoded here so that an unencodable value fails before anything is written
     const bytes = next ? Buffer.from(this.encoder.encode(next)) : null;
-    return { pk, bytes, removes, puts, defs, traits, prev };
+    return { pk, bytes, removes, puts: packKeys(puts), defs, traits, prev };
+  }
+
+  /**
+   * One object for equal traits: the documents of a large transaction mostly share the traits
+   * their index definitions record only at commit, and hold them until then.
+   */
+  private shared(traits: FieldTraits | null): FieldTraits | null {
+    if (!traits) return null;
+    const key = `${traits.multikey.join(',')}|${traits.unordered.join(',')}|${traits.irregular.join(',')}`;
+    let known = this.knownTraits.get(key);
+    if (!known) {
+      if (this.knownTraits.size >= MAX_SHARED_TRAITS) this.knownTraits.clear();
+      this.knownTraits.set(key, (known = traits));
+    }
+    return known;
   }
 
   /** Whether a write prepared earlier (perhaps in another transaction) still has the right index keys. */
@@ -240,7 +269,8 @@ export class CollectionStorage {
   apply(w: PreparedWrite): void {
     this.recordTraits(w);
     for (const key of w.removes) this.entries.remove(key);
-    for (const key of w.puts) this.entries.put(key, w.pk);
+    let start = 0;
+    for (const length of w.puts.lengths) this.entries.put(w.puts.bytes.subarray(start, (start += length)), w.pk);
     if (w.bytes) this.docs.put(w.pk, asBinary(w.bytes) as unknown as Document);
     else this.docs.remove(w.pk);
   }

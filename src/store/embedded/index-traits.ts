@@ -60,11 +60,17 @@ export function elementsRegular(def: IndexDef, path: string): boolean {
   return traitsKnown(def) && !def.irregular!.includes(path);
 }
 
-/** The proper prefixes of the fields: `a`, `a.b` for `a.b.c`. */
+const prefixesOfSegs = new WeakMap<string[][], string[][]>();
+
+/** The proper prefixes of the fields: `a`, `a.b` for `a.b.c` (worked out once per compiled index). */
 function prefixesOf(segs: string[][]): string[][] {
-  const seen = new Map<string, string[]>();
-  for (const field of segs) for (let n = 1; n < field.length; n++) seen.set(field.slice(0, n).join('.'), field.slice(0, n));
-  return [...seen.values()];
+  let prefixes = prefixesOfSegs.get(segs);
+  if (!prefixes) {
+    const seen = new Map<string, string[]>();
+    for (const field of segs) for (let n = 1; n < field.length; n++) seen.set(field.slice(0, n).join('.'), field.slice(0, n));
+    prefixesOfSegs.set(segs, (prefixes = [...seen.values()]));
+  }
+  return prefixes;
 }
 
 /** Nothing at `segs`, or an array of non-arrays reached without crossing an array on the way. */
