@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 export interface Memory {
   /** Peak resident set size so far (VmHWM). */
   peakRssMb: number;
+  /** Resident set size now (VmRSS). */
+  rssMb: number;
   /** Resident private memory now (RssAnon): the JS heap, buffers, native allocations. */
   anonMb: number;
   /** Resident file-backed pages now (RssFile): mostly the store's memory-mapped data file. */
@@ -36,7 +38,7 @@ export async function startChild(entry: string, env: Record<string, string>, por
     memory: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-      return { peakRssMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
+      return { peakRssMb: mb('VmHWM'), rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
     },
     stop: () => new Promise((resolve) => {
       child.once('exit', () => resolve());
