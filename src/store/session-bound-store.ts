@@ -73,6 +73,10 @@ export class SessionBoundStore implements Store {
     return work(this.session);
   }
 
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
   /** The transaction's owner closes the real store, never a view of it. */
   async close(): Promise<void> {}
 }

@@ -92,6 +92,15 @@ export interface Collection<T extends Document = Document> {
   bulkWrite(operations: BulkWriteOperation<T>[], options?: SessionOption): Promise<BulkWriteResult>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Resolve once the transaction is committed (visible to everyone) without waiting for the disk;
+   * the caller awaits `flush()` before it reports success, so a run of transactions shares one
+   * disk sync. An engine whose commits are durable as they return (MongoDB) ignores it.
+   */
+  deferDurability?: boolean;
+}
+
 export interface Store {
   readonly engine: 'embedded' | 'mongodb';
   collection<T extends Document = Document>(name: string): Collection<T>;
@@ -101,7 +110,9 @@ export interface Store {
    * `work` may be called again when the transaction conflicts with a concurrent one,
    * so it must have no side effects outside the store.
    */
-  withTransaction<R>(work: (session: Session) => Promise<R>): Promise<R>;
+  withTransaction<R>(work: (session: Session) => Promise<R>, options?: TransactionOptions): Promise<R>;
+  /** Resolves once every transaction committed so far is durable. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 

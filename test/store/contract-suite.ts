@@ -164,6 +164,19 @@ export function contractSuite(t: TapTest, engine: EngineFactory): void {
     t.equal((await c.findOne({ _id: 'keep' }))?.v, 1);
   });
 
+  t.test('transaction with deferred durability: committed and visible on return, then flushed', async (t) => {
+    const c = store.collection(name('txdefer'));
+    const results = await Promise.all([1, 2, 3].map((v) =>
+      store.withTransaction(async (session) => {
+        await c.insertOne({ _id: `d${v}`, v }, { session });
+        return v;
+      }, { deferDurability: true })));
+    t.same(results, [1, 2, 3]);
+    t.same((await c.find({}, { sort: { v: 1 } }).toArray()).map((d) => d._id), ['d1', 'd2', 'd3'], 'visible before any flush');
+    await store.flush();
+    t.equal(await c.countDocuments({}), 3);
+  });
+
   t.test('transaction: read-your-writes, then commit', async (t) => {
     const c = store.collection(name('txryw'));
     await c.insertOne({ _id: 'a', v: 1, g: 'x' });

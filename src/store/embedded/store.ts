@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { type Database, type DatabaseOptions, type RootDatabase, open } from 'lmdb';
-import type { Document, Session, Store } from '../types.ts';
+import type { Document, Session, Store, TransactionOptions } from '../types.ts';
 import { Catalog } from './catalog.ts';
 import { EmbeddedCollection } from './collection.ts';
 import { CollectionStorage } from './collection-storage.ts';
@@ -64,8 +64,12 @@ export class EmbeddedStore implements Store {
     return coll as unknown as EmbeddedCollection<T>;
   }
 
-  withTransaction<R>(work: (session: Session) => Promise<R>): Promise<R> {
-    return runTransaction(this.env, work);
+  withTransaction<R>(work: (session: Session) => Promise<R>, options?: TransactionOptions): Promise<R> {
+    return runTransaction(this.env, work, options);
+  }
+
+  async flush(): Promise<void> {
+    await this.env.flushed;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@
 import type { RootDatabase } from 'lmdb';
 import { ConflictSignal, NeedsChildTransaction, writeConflictError } from './errors.ts';
 import { EmbeddedSession } from './session.ts';
+import type { TransactionOptions } from '../types.ts';
 
 const MAX_ATTEMPTS = 100;
 
@@ -20,7 +21,7 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function runTransaction<R>(env: RootDatabase, work: (session: EmbeddedSession) => Promise<R>): Promise<R> {
+export async function runTransaction<R>(env: RootDatabase, work: (session: EmbeddedSession) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const session = new EmbeddedSession();
     try {
@@ -33,7 +34,7 @@ export async function runTransaction<R>(env: RootDatabase, work: (session: Embed
         if (!(err instanceof NeedsChildTransaction)) throw err;
         await env.childTransaction(() => session.commit(true));
       }
-      await env.flushed;
+      if (!options.deferDurability) await env.flushed;
       return result;
     } catch (err) {
       session.end();

@@ -26,6 +26,9 @@ export class MongoStore implements Store {
     }
   }
 
+  /** Every commit is majority-acknowledged and journalled as it returns. */
+  async flush(): Promise<void> {}
+
   close(): Promise<void> {
     return this.client.close();
   }
