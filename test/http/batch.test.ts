@@ -63,7 +63,7 @@ t.test('a batch of 300 creates answers each in its place, every one stored', asy
   const entry = Array.from({ length: 300 }, (_, i) => ({ resource: observation('p-batch', String(5000 + i)), request: { method: 'POST', url: 'Observation' } }));
   const res = await fhir.post('', { resourceType: 'Bundle', type: 'batch', entry });
   t.equal(res.status, 200);
-  t.same(res.body.entry.map((e: any) => e.resource.code.coding[0].code), entry.map((e) => e.resource.code.coding[0]!.code), 'answers in entry order');
+  t.same(res.body.entry.map((e: any) => e.resource.code.coding[0].code), entry.map((e) => e.resource.code.coding![0]!.code), 'answers in entry order');
   const stored = await fhir.get('/Observation?subject=Patient/p-batch&_total=accurate&_count=0');
   t.equal(stored.body.total, 300);
 });
