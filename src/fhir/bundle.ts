@@ -46,5 +46,7 @@ export function bundleJson(type: Bundle['type'], entries: RawEntry[], link: Bund
   const head: Bundle = { resourceType: 'Bundle', type, timestamp: new Date().toISOString() };
   if (total !== undefined) head.total = total;
   if (link.length > 0) head.link = link;
+  // FHIR JSON has no empty arrays: a Bundle without entries has no `entry`
+  if (entries.length === 0) return JSON.stringify(head);
   return `${JSON.stringify(head).slice(0, -1)},"entry":[${entries.map(entryJson).join(',')}]}`;
 }
