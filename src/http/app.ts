@@ -73,7 +73,7 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   const repository = new Repository(store);
   await repository.collections.ensureAll(RESOURCE_TYPES);
-  const context: ServerContext = { config, store, repository };
+  const context: ServerContext = { config, store, repository, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request) => {

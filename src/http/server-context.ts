@@ -6,6 +6,8 @@ import type { FhirRequest, FhirResponse } from './fhir-request.js';
 /** What every interaction handler may use; built once at start. */
 export interface ServerContext {
   config: Config;
+  /** The server's logger, for failures a handler answers itself instead of throwing. */
+  log: { error(details: object, message: string): void };
   store: Store;
   repository: Repository;
 }

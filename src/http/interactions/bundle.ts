@@ -27,8 +27,12 @@ async function batchEntry(entry: BundleRequestEntry | FhirError, request: FhirRe
     const answer = await dispatchEntry(entry, request, context);
     return answeredEntry(entry, answer.request, answer.response);
   } catch (err) {
-    const fhirError = err instanceof FhirError ? err : storeErrorAsFhir(err);
-    if (!fhirError) throw err;
+    let fhirError = err instanceof FhirError ? err : storeErrorAsFhir(err);
+    if (!fhirError) {
+      // one entry's fault must not fail the others: it is logged and answered as a 500 of its own
+      context.log.error({ err, entry: entry.index }, 'unexpected error in a batch entry');
+      fhirError = new FhirError('FHIR_ERR_INTERNAL', [`batch entry ${entry.index}`]);
+    }
     return failedEntry(entryError(fhirError, entry.index, entry.fullUrl));
   }
 }
