@@ -5,7 +5,7 @@
  */
 
 export type IssueCode =
-  | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'security' | 'login' | 'forbidden'
+  | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'code-invalid' | 'security' | 'login' | 'forbidden'
   | 'not-found' | 'deleted' | 'too-long' | 'not-supported' | 'duplicate' | 'multiple-matches'
   | 'conflict' | 'processing' | 'exception' | 'throttled' | 'informational' | 'business-rule' | 'too-costly';
 
