@@ -1,3 +1,5 @@
+import type { ProfileMode, ValidationMode } from './validation/validator.js';
+
 /** Server settings, read once from the environment and checked with a clear message per bad value. */
 export interface Config {
   port: number;
@@ -8,6 +10,17 @@ export interface Config {
   baseUrl?: string;
   bodyLimit: number;
   logLevel: string;
+  /** VALIDATION: strict rejects invalid writes (422), lenient stores them and reports the issues, off skips validation. */
+  validation: ValidationMode;
+  /** PROFILES: egisz enforces the EGISZ profile of each type; none only base R4 and the profiles a resource claims. */
+  profiles: ProfileMode;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -36,8 +49,7 @@ function baseUrl(raw: string | undefined): string | undefined {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -46,5 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: baseUrl(env.BASE_URL),
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
+    validation: oneOf(env, 'VALIDATION', ['strict', 'lenient', 'off'] as const, 'strict'),
+    profiles: oneOf(env, 'PROFILES', ['egisz', 'none'] as const, 'egisz'),
   };
 }

@@ -3,6 +3,7 @@
  * the OperationOutcome issue code and an English and Russian message template.
  * Domain code throws `FhirError`; only the HTTP edge turns it into a response.
  */
+import type { OperationOutcomeIssue } from 'fhir/r4.js';
 
 export type IssueCode =
   | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'code-invalid' | 'security' | 'login' | 'forbidden'
@@ -69,6 +70,7 @@ export const ERRORS = {
   FHIR_ERR_CONDITIONAL_REFERENCE_MULTIPLE: { status: 412, issue: 'multiple-matches', en: 'The conditional reference {0} matched {1} resources; it needs exactly one', ru: 'Условная ссылка {0} нашла ресурсов: {1}; нужен ровно один' },
   FHIR_ERR_CONDITIONAL_PATCH_NONE: { status: 404, issue: 'not-found', en: 'The conditional patch {0} matched no resource', ru: 'Условный patch {0} не нашёл ни одного ресурса' },
   FHIR_ERR_PATCH_ENTRY_FORMAT: { status: 400, issue: 'not-supported', en: 'A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)', ru: 'Для записи PATCH нужен ресурс Binary с contentType application/json-patch+json и патчем в data (base64)' },
+  FHIR_ERR_VALIDATION_FAILED: { status: 422, issue: 'processing', en: 'The {0} does not pass validation: {1} error(s); every issue is listed', ru: 'Ресурс {0} не прошёл проверку: ошибок — {1}; перечислены все замечания' },
   FHIR_ERR_BAD_REQUEST: { status: 400, issue: 'invalid', en: 'Bad request: {0}', ru: 'Некорректный запрос: {0}' },
   FHIR_ERR_INTERNAL: { status: 500, issue: 'exception', en: 'Internal server error (request {0})', ru: 'Внутренняя ошибка сервера (запрос {0})' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -88,6 +90,9 @@ export class FhirError extends Error {
   readonly expression?: string[];
 
   /** `context` says where the error arose (such as one entry of a Bundle); it leads both messages. */
+  /** Findings that make up this error (validation), each its own OperationOutcome issue. */
+  outcomeIssues?: OperationOutcomeIssue[];
+
   constructor(code: ErrorCode, args: readonly unknown[] = [], expression?: string[], context?: string) {
     const def: ErrorDefinition = ERRORS[code];
     const lead = context ? `${context}: ` : '';
@@ -106,5 +111,13 @@ export class FhirError extends Error {
 export function entryError(err: FhirError, index: number, fullUrl?: string): FhirError {
   const where = `Bundle.entry[${index}]`;
   const context = fullUrl ? `${where} (${fullUrl.slice(0, 200)})` : where;
-  return new FhirError(err.code, err.args, [where, ...(err.expression ?? [])], context);
+  const said = new FhirError(err.code, err.args, [where, ...(err.expression ?? [])], context);
+  said.outcomeIssues = err.outcomeIssues?.map((issue) => ({ ...issue, expression: issue.expression?.map((e) => inEntry(e, where)) }));
+  return said;
+}
+
+/** `Patient.name[0]` as a location inside a Bundle entry: `Bundle.entry[2].resource.name[0]`. */
+function inEntry(expression: string, entry: string): string {
+  const dot = expression.search(/[.[]/);
+  return `${entry}.resource${dot < 0 ? '' : expression.slice(dot)}`;
 }

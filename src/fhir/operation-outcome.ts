@@ -5,8 +5,13 @@ export function outcomeOf(issues: OperationOutcomeIssue[]): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: issues };
 }
 
-/** An OperationOutcome for an error; details.text carries the Russian message. */
+/** An OperationOutcome for an error; details.text carries the Russian message. Validation lists its findings after it. */
 export function errorOutcome(err: FhirError): OperationOutcome {
+  if (err.outcomeIssues) return outcomeOf([leadIssue(err), ...err.outcomeIssues]);
+  return outcomeOf([leadIssue(err)]);
+}
+
+function leadIssue(err: FhirError): OperationOutcomeIssue {
   const issue: OperationOutcomeIssue = {
     severity: err.status >= 500 ? 'fatal' : 'error',
     code: err.issue,
@@ -14,7 +19,7 @@ export function errorOutcome(err: FhirError): OperationOutcome {
     diagnostics: err.message,
   };
   if (err.expression) issue.expression = err.expression;
-  return outcomeOf([issue]);
+  return issue;
 }
 
 export function informationOutcome(message: string): OperationOutcome {

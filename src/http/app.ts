@@ -4,6 +4,10 @@ import { FhirError } from '../fhir/errors.js';
 import { RESOURCE_TYPES } from '../fhir/resource-types.js';
 import { Repository } from '../services/repository.js';
 import { SearchParameterRegistry } from '../services/search-parameter-registry.js';
+import { storeConformanceResources } from '../services/conformance-resources.js';
+import { storedProfileFinder } from '../services/stored-profiles.js';
+import { readConformanceResources } from '../validation/profile-registry.js';
+import { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
 import { handleError } from './error-handler.js';
@@ -71,9 +75,11 @@ function route(handler: InteractionHandler, context: ServerContext) {
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
-  const repository = new Repository(store);
+  const validator = new Validator({ mode: config.validation, profiles: config.profiles }, storedProfileFinder(store));
+  const repository = new Repository(store, { validator });
   await repository.collections.ensureAll(RESOURCE_TYPES);
-  const context: ServerContext = { config, store, repository, log: app.log };
+  await storeConformanceResources(repository, readConformanceResources());
+  const context: ServerContext = { config, store, repository, validator, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request) => {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Repository } from '../services/repository.js';
+import type { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 
@@ -10,6 +11,8 @@ export interface ServerContext {
   log: { error(details: object, message: string): void };
   store: Store;
   repository: Repository;
+  /** The validation writes go through; $validate asks it directly. */
+  validator: Validator;
 }
 
 export type InteractionHandler = (request: FhirRequest, context: ServerContext) => Promise<FhirResponse>;

@@ -16,7 +16,7 @@ function searchParams(query: string): URLSearchParams {
  * The filter of a conditional interaction's criteria, for live resources. Unknown parameters
  * are an error here: ignoring one would widen the match to the whole type.
  */
-async function matchFilter(store: Store, session: Session, type: string, query: string, what: string): Promise<Filter> {
+async function matchFilter(store: Store, session: Session | undefined, type: string, query: string, what: string): Promise<Filter> {
   const params = searchParams(query);
   if ([...params.keys()].length === 0) throw new FhirError('FHIR_ERR_CONDITION_MISSING', [what]);
   const request = parseSearch(type, params);
@@ -25,7 +25,7 @@ async function matchFilter(store: Store, session: Session, type: string, query: 
 }
 
 /** The live resources matching a conditional interaction's criteria, at most two (enough to tell none, one and several). */
-export async function findMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<CurrentDocument[]> {
+export async function findMatches(store: Store, session: Session | undefined, type: string, query: string, what: string): Promise<CurrentDocument[]> {
   const filter = await matchFilter(store, session, type, query, what);
   return store.collection<CurrentDocument>(type).find(filter, { session, limit: 2 }).toArray();
 }

@@ -4,6 +4,8 @@ import { newId } from '../fhir/ids.js';
 import { assertResource } from '../fhir/resource-body.js';
 import { assertResourceType } from '../fhir/resource-types.js';
 import { SessionBoundStore } from '../store/session-bound-store.js';
+import { withNormalizedIdentifiers } from '../validation/normalize-identifiers.js';
+import type { Validator } from '../validation/validator.js';
 import { isDuplicateKeyError, type Session, type Store } from '../store/types.js';
 import { ResourceCollections } from './resource-collections.js';
 import { applyJsonPatch } from './json-patch.js';
@@ -15,6 +17,11 @@ import { type CurrentDocument, type Version, resourceOf, versionOf } from './sto
 export interface WriteOptions {
   /** The version the client expects (If-Match); a different current version gives 412. */
   ifMatch?: number;
+}
+
+export interface RepositoryOptions {
+  collections?: ResourceCollections;
+  validator?: Validator;
 }
 
 export interface CreateOptions {
@@ -40,14 +47,22 @@ const DUPLICATE_RETRIES = 3;
  */
 export class Repository {
   readonly collections: ResourceCollections;
+  private readonly validator?: Validator;
 
-  constructor(private readonly store: Store, collections?: ResourceCollections) {
+  /** Without a validator, resources are only checked for shape (tools, tests of storage). */
+  constructor(private readonly store: Store, { collections, validator }: RepositoryOptions = {}) {
     this.collections = collections ?? new ResourceCollections(store);
+    this.validator = validator;
+  }
+
+  /** The same operations on another view of the store (a transaction's, a batch's). */
+  withStore(store: Store): Repository {
+    return new Repository(store, { collections: this.collections, validator: this.validator });
   }
 
   /** The same operations inside a running transaction: they commit (or roll back) with it. */
   inSession(session: Session): Repository {
-    return new Repository(new SessionBoundStore(this.store, session), this.collections);
+    return this.withStore(new SessionBoundStore(this.store, session));
   }
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
@@ -68,7 +83,7 @@ export class Repository {
 
   /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
   async create(body: unknown, type: string, { ifNoneExist, id }: CreateOptions = {}): Promise<WriteResult> {
-    const resource = assertResource(body, type);
+    const resource = await this.checked(assertResource(body, type));
     await this.collections.ensure(type);
     if (ifNoneExist === undefined) {
       return this.store.withTransaction(async (session) => this.insertNew(session, resource, id));
@@ -83,7 +98,7 @@ export class Repository {
 
   /** http.html#update, including update-as-create with a client-chosen id. */
   async update(type: string, id: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const resource = assertResource(body, type);
+    const resource = await this.checked(assertResource(body, type));
     if (resource.id === undefined) throw new FhirError('FHIR_ERR_ID_MISSING');
     if (resource.id !== id) throw new FhirError('FHIR_ERR_ID_MISMATCH', [resource.id, id]);
     await this.collections.ensure(type);
@@ -94,7 +109,7 @@ export class Repository {
 
   /** http.html#cond-update: 0 matches create, 1 match updates it, more give 412. */
   async conditionalUpdate(type: string, query: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const resource = assertResource(body, type);
+    const resource = await this.checked(assertResource(body, type));
     await this.collections.ensure(type);
     return this.retryOnDuplicate(() =>
       this.store.withTransaction(async (session) => {
@@ -117,7 +132,7 @@ export class Repository {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
       const previous = await this.liveDocument(session, type, id, options);
-      const patched = assertResource(applyJsonPatch(resourceOf(previous), patch), type);
+      const patched = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
       const version = await writeVersion(this.store, session, type, id, previous, patched, 'PATCH');
       return { version, created: false };
     });
@@ -147,6 +162,13 @@ export class Repository {
       if (!match) return null;
       return writeVersion(this.store, session, type, match._id, match, null, 'DELETE');
     });
+  }
+
+  /** A resource as it will be stored: identifiers normalised, then validated (422 in strict mode). */
+  private async checked(resource: Resource): Promise<Resource> {
+    const normalized = withNormalizedIdentifiers(resource);
+    await this.validator?.checkWrite(normalized);
+    return normalized;
   }
 
   private async insertNew(session: Session, resource: Resource, id = newId()): Promise<WriteResult> {

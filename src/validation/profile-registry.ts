@@ -23,7 +23,8 @@ function resourcesIn(json: FhirResource): FhirResource[] {
   return ((json as Bundle).entry ?? []).flatMap((e) => (e.resource ? resourcesIn(e.resource) : []));
 }
 
-function readDirectory(dir: string): FhirResource[] {
+/** The conformance resources (StructureDefinitions, ValueSets, ...) in the JSON files of `dir`. */
+export function readConformanceResources(dir: string = PROFILES_DIR): FhirResource[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
     .flatMap((f) => resourcesIn(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as FhirResource));
@@ -46,7 +47,7 @@ export class ProfileRegistry {
   /** Loads every definition in `dir`; throws when a profile there cannot be used. */
   static fromDirectory(dir: string = PROFILES_DIR): ProfileRegistry {
     const registry = new ProfileRegistry();
-    const resources = readDirectory(dir);
+    const resources = readConformanceResources(dir);
     for (const resource of resources) {
       if (resource.resourceType === 'StructureDefinition' && resource.url) registry.given.set(canonicalUrl(resource.url), resource);
       if (resource.resourceType === 'NamingSystem') registry.namingSystems.push(resource);

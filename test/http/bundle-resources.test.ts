@@ -190,6 +190,8 @@ t.test('fullUrl is unique within a bundle unless meta.versionId differs (bdl-7)'
     'the same fullUrl with different versions');
   await refused(t, 'post', '/Bundle', { ...collection, entry: [versioned('1'), versioned('1')] },
     'FHIR_ERR_BUNDLE_FULLURL_DUPLICATE', 'Bundle.entry[1].fullUrl');
-  const history: Bundle = { resourceType: 'Bundle', type: 'history', entry: [entry[0], { ...entry[0] }] };
+  // history entries carry request and response (bdl-3, bdl-4)
+  const historyEntry: BundleEntry = { ...entry[0], request: { method: 'PUT', url: 'Composition/c1' }, response: { status: '200' } };
+  const history: Bundle = { resourceType: 'Bundle', type: 'history', entry: [historyEntry, { ...historyEntry }] };
   t.equal((await fhir.post('/Bundle', history)).status, 201, 'a history may repeat a fullUrl');
 });

@@ -26,7 +26,7 @@ const annaReport = await created('/DiagnosticReport', {
 });
 const annaConsent = await created('/Consent', {
   resourceType: 'Consent', status: 'active', scope: { coding: [{ code: 'patient-privacy' }] },
-  category: [{ text: 'Передача результатов в личный кабинет' }], patient: { reference: `Patient/${anna}` },
+  category: [{ text: 'Передача результатов в личный кабинет' }], patient: { reference: `Patient/${anna}` }, policyRule: { text: 'opt-in' },
 });
 await created('/Organization', { resourceType: 'Organization', name: 'КДЛ' });
 

@@ -8,7 +8,7 @@ t.teardown(() => server.close());
 const fhir = client(server.base);
 
 t.test('create assigns the id and version and answers with Location, ETag and Last-Modified', async (t) => {
-  const sent = { ...patient(), id: 'client-chosen', meta: { versionId: '99', profile: ['http://example.org/p'] } };
+  const sent = { ...patient(), id: 'client-chosen', meta: { versionId: '99', profile: ['https://egisz.example.ru/fhir/StructureDefinition/egisz-patient'] } };
   const res = await fhir.post('/Patient', sent);
   t.equal(res.status, 201);
   const { id } = res.body;
@@ -16,7 +16,7 @@ t.test('create assigns the id and version and answers with Location, ETag and La
   t.not(id, 'client-chosen');
   t.equal(res.body.meta.versionId, '1', 'the server owns meta.versionId');
   t.ok(Date.parse(res.body.meta.lastUpdated) > Date.now() - 60_000, 'meta.lastUpdated is the server time');
-  t.same(res.body.meta.profile, ['http://example.org/p'], 'the rest of meta is kept');
+  t.same(res.body.meta.profile, ['https://egisz.example.ru/fhir/StructureDefinition/egisz-patient'], 'the rest of meta is kept');
   t.equal(res.headers.get('location'), `${server.base}/Patient/${id}/_history/1`);
   t.equal(res.headers.get('etag'), 'W/"1"');
   t.equal(new Date(res.headers.get('last-modified')!).getTime(), Math.floor(Date.parse(res.body.meta.lastUpdated) / 1000) * 1000);
@@ -151,7 +151,7 @@ t.test('conditional read: If-None-Match and If-Modified-Since give 304', async (
 t.test('every declared resource type can be created and read', async (t) => {
   for (const resource of [
     { resourceType: 'Organization', name: 'ГБУЗ Городская поликлиника № 1' },
-    { resourceType: 'Consent', status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'results' }] },
+    { resourceType: 'Consent', status: 'active', scope: { text: 'patient-privacy' }, category: [{ text: 'results' }], policyRule: { text: 'opt-in' } },
     { resourceType: 'DiagnosticReport', status: 'final', code: { text: 'ОАК' } },
     { resourceType: 'Basic', code: { text: 'anything' } },
   ]) {

@@ -57,11 +57,11 @@ t.test('type and system history with _count paging: no entry skipped or repeated
 });
 
 t.test('_since excludes older versions', async (t) => {
-  const old = (await fhir.post('/Consent', { resourceType: 'Consent', status: 'active', scope: { text: 's' }, category: [{ text: 'c' }] })).body;
+  const old = (await fhir.post('/Consent', { resourceType: 'Consent', status: 'active', scope: { text: 's' }, category: [{ text: 'c' }], policyRule: { text: 'p' } })).body;
   await new Promise((resolve) => setTimeout(resolve, 20));
   const since = new Date().toISOString();
   await new Promise((resolve) => setTimeout(resolve, 20));
-  const fresh = (await fhir.post('/Consent', { resourceType: 'Consent', status: 'active', scope: { text: 's' }, category: [{ text: 'c' }] })).body;
+  const fresh = (await fhir.post('/Consent', { resourceType: 'Consent', status: 'active', scope: { text: 's' }, category: [{ text: 'c' }], policyRule: { text: 'p' } })).body;
   const history = await fhir.get(`/Consent/_history?_since=${since}`);
   const ids = history.body.entry.map((e: any) => e.resource.id);
   t.same(ids, [fresh.id]);

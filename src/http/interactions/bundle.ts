@@ -9,7 +9,6 @@ import { type RawEntry, bundleJson } from '../../fhir/bundle.js';
 import { FhirError, entryError } from '../../fhir/errors.js';
 import { type BundleRequestEntry, processableBundle } from '../../services/transaction/bundle-entries.js';
 import { TransactionWrites, type WriteOutcome } from '../../services/transaction/transaction-writes.js';
-import { Repository } from '../../services/repository.js';
 import { DeferredDurabilityStore } from '../../store/deferred-durability-store.js';
 import { SessionBoundStore } from '../../store/session-bound-store.js';
 import type { Session } from '../../store/types.js';
@@ -44,7 +43,7 @@ async function batchEntry(entry: BundleRequestEntry | FhirError, request: FhirRe
  */
 async function batch(entries: (BundleRequestEntry | FhirError)[], request: FhirRequest, context: ServerContext): Promise<RawEntry[]> {
   const store = new DeferredDurabilityStore(context.store);
-  const inBatch: ServerContext = { ...context, store, repository: new Repository(store, context.repository.collections) };
+  const inBatch: ServerContext = { ...context, store, repository: context.repository.withStore(store) };
   const answers: RawEntry[] = new Array(entries.length);
   let next = 0;
   const worker = async () => {

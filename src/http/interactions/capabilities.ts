@@ -6,11 +6,13 @@ import { searchParametersGeneration } from '../../search/search-parameters.js';
 import { supportedIncludes, supportedRevIncludes } from '../../search/includes.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { ServerContext } from '../server-context.js';
+import { profileRegistry } from '../../validation/profile-registry.js';
 import { REINDEX_OPERATION } from './reindex.js';
 import { INTERACTIONS } from './registry.js';
 
 const SOFTWARE_VERSION = '0.1.0';
 const PATIENT_EVERYTHING = { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' };
+const VALIDATE = { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' };
 
 function codesAt(levels: string[]): string[] {
   const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).flatMap((i) => [i.code!].flat());
@@ -32,10 +34,17 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     searchParam: supportedSearchParams(type).map(({ name, type: paramType, definition, documentation }) => ({
       name, type: paramType, ...(definition ? { definition } : {}), ...(documentation ? { documentation } : {}),
     })),
+    ...supportedProfiles(type),
     searchInclude: supportedIncludes(type),
     searchRevInclude: supportedRevIncludes(type),
-    operation: [REINDEX_OPERATION, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : [])],
+    operation: [REINDEX_OPERATION, VALIDATE, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : [])],
   };
+}
+
+/** The profiles of `type` this server validates against (profiles/ and those registered since). */
+function supportedProfiles(type: string): Pick<CapabilityStatementRestResource, 'supportedProfile'> {
+  const urls = profileRegistry().profiles().filter((sd) => sd.type === type && sd.url).map((sd) => sd.url!);
+  return urls.length > 0 ? { supportedProfile: urls } : {};
 }
 
 /** Rebuilt when the base URL or the search parameters (SearchParameter resources posted) change. */

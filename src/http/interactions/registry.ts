@@ -3,6 +3,7 @@ import { bundle } from './bundle.js';
 import { capabilities } from './capabilities.js';
 import { compartmentSearch } from './compartment-search.js';
 import { patientEverything } from '../../operations/patient-everything.js';
+import { validate } from '../../operations/validate.js';
 import { create } from './create.js';
 import { remove } from './delete.js';
 import { history } from './history.js';
@@ -44,6 +45,9 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { code: 'history-type', level: 'type', method: 'GET', path: '/:type/_history', handler: history },
   { level: 'system', method: 'POST', path: '/$reindex', handler: reindex },
   { level: 'type', method: 'POST', path: '/:type/$reindex', handler: reindex },
+  { level: 'type', method: 'POST', path: '/:type/$validate', handler: validate },
+  { level: 'instance', method: 'POST', path: '/:type/:id/$validate', handler: validate },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$validate', handler: validate },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },
