@@ -2,7 +2,8 @@
  * REST benchmark (npm run bench): the FHIR server on the embedded store against a bare Fastify
  * route answering a body of the same size, in the same run, on this machine. Prints req/s,
  * p50 and p99 latency and the ratio to the bare route for read by id, create and update,
- * then the server's peak RSS with the store holding STORED resources.
+ * then the server's peak RSS with the store holding STORED resources. Writes are validated against
+ * base R4 (PROFILES=none: the benchmark Observation is not an EGISZ lab result).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ async function seed(base: string, count: number, body: string): Promise<string[]
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
   const body = JSON.stringify(observation());
-  const fhir = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  const fhir = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', PROFILES: 'none' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
   fhir.process.stdout!.resume();
   const base = `${fhir.url}/fhir`;
   const ids = await seed(base, 2_000, body);

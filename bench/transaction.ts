@@ -1,5 +1,6 @@
 /**
- * Transaction benchmark (npm run bench:transaction), embedded store, the server as its own process:
+ * Transaction benchmark (npm run bench:transaction), embedded store, the server as its own process,
+ * with base R4 validation on (PROFILES=none: Synthea data is not EGISZ-shaped):
  * - ingest of Synthea patient transaction bundles (../shared/data/synthea) by 4 concurrent clients, in resources/s;
  * - a small transaction (1 Patient + 1 Observation) at 32 connections, in transactions/s;
  * - one 10,000-entry transaction: its time and how far the server's peak RSS rose above its RSS before.
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   for (const scenario of ['ingest', 'small', 'large'] as const) {
     // each scenario on a fresh store and server, so one's data and heap do not weigh on the next
     const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-tx-'));
-    const server = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', BODY_LIMIT: String(64 * 1024 * 1024) }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+    const server = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', BODY_LIMIT: String(64 * 1024 * 1024), PROFILES: 'none' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
     server.process.stdout!.resume();
     const base = `${server.url}/fhir`;
     try {
