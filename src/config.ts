@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** TERMINOLOGY_DIR: CodeSystem/ValueSet JSON (NSI dictionaries from `npm run load-dictionary`) read at start after profiles/. */
+  terminologyDir: string;
   mongodbUri?: string;
   /** The public FHIR base URL; when unset it is derived from each request's Host header. */
   baseUrl?: string;
@@ -14,6 +16,8 @@ export interface Config {
   validation: ValidationMode;
   /** PROFILES: egisz enforces the EGISZ profile of each type; none only base R4 and the profiles a resource claims. */
   profiles: ProfileMode;
+  /** ATTACHMENT_LIMIT: the largest attachment (Binary content, presentedForm) accepted, in bytes. */
+  attachmentLimit: number;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
@@ -48,17 +52,24 @@ function baseUrl(raw: string | undefined): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+/** Where the loaded NSI dictionaries live; the loader command writes there too. */
+export function terminologyDirOf(env: NodeJS.ProcessEnv): string {
+  return env.TERMINOLOGY_DIR || './terminology';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir: env.DATA_DIR || './data',
+    terminologyDir: terminologyDirOf(env),
     mongodbUri: env.MONGODB_URI || undefined,
     baseUrl: baseUrl(env.BASE_URL),
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
     validation: oneOf(env, 'VALIDATION', ['strict', 'lenient', 'off'] as const, 'strict'),
     profiles: oneOf(env, 'PROFILES', ['egisz', 'none'] as const, 'egisz'),
+    attachmentLimit: integer(env, 'ATTACHMENT_LIMIT', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
   };
 }

@@ -6,6 +6,7 @@ import { Repository } from '../services/repository.js';
 import { SearchParameterRegistry } from '../services/search-parameter-registry.js';
 import { storeConformanceResources } from '../services/conformance-resources.js';
 import { storedProfileFinder } from '../services/stored-profiles.js';
+import { useTerminologyDirectory } from '../search/terminology.js';
 import { readConformanceResources } from '../validation/profile-registry.js';
 import { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
@@ -75,7 +76,8 @@ function route(handler: InteractionHandler, context: ServerContext) {
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
-  const validator = new Validator({ mode: config.validation, profiles: config.profiles }, storedProfileFinder(store));
+  useTerminologyDirectory(config.terminologyDir);
+  const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store));
   const repository = new Repository(store, { validator });
   await repository.collections.ensureAll(RESOURCE_TYPES);
   await storeConformanceResources(repository, readConformanceResources());

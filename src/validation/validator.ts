@@ -7,6 +7,7 @@
 import type { Resource, StructureDefinition } from 'fhir/r4.js';
 import { FhirError } from '../fhir/errors.js';
 import { validateBase } from './base-schema.js';
+import { DEFAULT_ATTACHMENT_LIMIT, attachmentIssues } from './attachment-limits.js';
 import { checkInvariants } from './invariants.js';
 import { type ValidationIssue, outcomeIssue } from './issue.js';
 import { type ProfileRegistry, profileRegistry } from './profile-registry.js';
@@ -28,6 +29,8 @@ export const EGISZ_PROFILE_OF_TYPE: Readonly<Record<string, string>> = {
 export interface ValidationSettings {
   mode: ValidationMode;
   profiles: ProfileMode;
+  /** The largest attachment accepted, in bytes (Binary content, presentedForm, sourceAttachment). */
+  attachmentLimit?: number;
 }
 
 /** Finds a profile the registry does not know (one written to the server as a StructureDefinition). */
@@ -64,6 +67,7 @@ export class Validator {
     const found = [
       ...structural,
       ...checkInvariants(resource),
+      ...attachmentIssues(resource, this.settings.attachmentLimit ?? DEFAULT_ATTACHMENT_LIMIT),
       ...this.profilesOf(resource, asked).flatMap((url) => this.registry.validate(resource, url)),
     ];
     return found.sort((a, b) => rank(a) - rank(b));

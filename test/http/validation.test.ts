@@ -2,7 +2,7 @@ import t from 'tap';
 import { client } from '../support/fhir-client.js';
 import { observation } from '../support/fixtures.js';
 import { startServer } from '../support/server.js';
-import { SNILS, labObservation, patient } from '../validation/egisz-fixtures.js';
+import { SNILS, labObservation, labReport, patient } from '../validation/egisz-fixtures.js';
 
 const egisz = await startServer({ profiles: 'egisz' });
 const lenient = await startServer({ profiles: 'egisz', validation: 'lenient' });
@@ -126,4 +126,26 @@ t.test('the EGISZ profiles are served, listed in the CapabilityStatement, and pr
   t.equal((await fhir.post('/Patient', { ...claiming, telecom: [{ system: 'phone', value: '+7 900 000-00-00' }] })).status, 201);
   const unusable = await fhir.post('/StructureDefinition', { ...profile, url: `${url}-broken`, baseDefinition: 'https://nowhere.example/StructureDefinition/x' });
   t.equal(unusable.status, 422, 'a profile that cannot be used is refused');
+});
+
+t.test('attachments over ATTACHMENT_LIMIT and presentedForm of a wrong type are refused with the reason', async (t) => {
+  const small = await startServer({ attachmentLimit: 1000 });
+  t.teardown(() => small.close());
+  const limited = client(small.base);
+  const data = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64');
+  t.equal((await limited.post('/Binary', { resourceType: 'Binary', contentType: 'application/pdf', data: data(1000) })).status, 201, 'at the limit');
+  const binary = await limited.post('/Binary', { resourceType: 'Binary', contentType: 'application/pdf', data: data(1001) });
+  t.equal(binary.status, 422);
+  const tooLarge = binary.body.issue.find((i: any) => i.details?.coding?.[0]?.code === 'VAL_ATTACHMENT_TOO_LARGE');
+  t.same(tooLarge.expression, ['Binary.data']);
+  t.match(tooLarge.diagnostics, /1001 bytes.*limit.*1000 bytes/);
+  t.match(tooLarge.details.text, /предельный размер/);
+  const declared = await limited.post('/DiagnosticReport', { ...labReport(), id: undefined, presentedForm: [{ contentType: 'application/pdf', size: 5000, url: 'Binary/x' }] });
+  t.equal(declared.status, 422);
+  t.ok(declared.body.issue.some((i: any) => i.expression?.[0] === 'DiagnosticReport.presentedForm[0]' && i.details.coding[0].code === 'VAL_ATTACHMENT_TOO_LARGE'));
+
+  const wrongType = await fhir.post('/DiagnosticReport', { ...labReport(), id: undefined, presentedForm: [{ contentType: 'image/png', size: 100, url: 'Binary/x' }] });
+  t.equal(wrongType.status, 422, 'EGISZ: the printed form is a PDF (or a signed CMS of it)');
+  t.ok(wrongType.body.issue.slice(1).every((i: any) => i.diagnostics && i.details.text), 'the reason is stated, in English and Russian');
+  t.ok(wrongType.body.issue.some((i: any) => String(i.expression?.[0]).startsWith('DiagnosticReport.presentedForm')));
 });
