@@ -2,14 +2,14 @@
  * Code subsumption for the token :above / :below modifiers (search.html#modifiers), from the
  * nested `concept` of a local CodeSystem (see terminology.ts). A code is above and below itself.
  */
-import { type LocalConcept, TerminologyError, localCodeSystem } from './terminology.js';
+import { type LocalConcept, TerminologyError, derivedCache, localCodeSystem } from './terminology.js';
 
 interface Hierarchy {
   parents: Map<string, string[]>;
   children: Map<string, string[]>;
 }
 
-const hierarchies = new Map<string, Hierarchy>();
+const hierarchies = derivedCache<string, Hierarchy>();
 
 function walk(concepts: LocalConcept[], parent: string | undefined, into: Hierarchy): void {
   for (const { code, concept } of concepts) {

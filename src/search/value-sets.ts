@@ -5,12 +5,12 @@
  * filters would need a terminology server. Expansions are cached per URL.
  */
 import type { SystemCodes } from './types.js';
-import { type ComposeRule, type LocalConcept, TerminologyError, canonicalUrl, localCodeSystem, localValueSet } from './terminology.js';
+import { type ComposeRule, type LocalConcept, TerminologyError, canonicalUrl, derivedCache, localCodeSystem, localValueSet } from './terminology.js';
 
 /** Codes by system. */
 type CodeSet = Map<string, Set<string>>;
 
-const expansions = new Map<string, SystemCodes[]>();
+const expansions = derivedCache<string, SystemCodes[]>();
 
 function cannotExpand(url: string, why: string): TerminologyError {
   return new TerminologyError(`ValueSet ${url} cannot expand locally: ${why}`);

@@ -1,10 +1,10 @@
 /**
  * Whether a code is in a ValueSet, from the definitions this server holds (terminology.ts:
- * R4 and profiles/). The answer can be "unknown": a dictionary that is not loaded (a CodeSystem
+ * R4, profiles/ and the NSI dictionaries of TERMINOLOGY_DIR). The answer can be "unknown": a dictionary that is not loaded (a CodeSystem
  * with content not-present or fragment, or none at all), a filter, a ValueSet not held here.
- * One matcher per ValueSet, worked out once.
+ * One matcher per ValueSet, worked out once per set of loaded dictionaries.
  */
-import { type ComposeRule, type LocalConcept, canonicalUrl, localCodeSystem, localValueSet } from '../search/terminology.js';
+import { type ComposeRule, type LocalConcept, canonicalUrl, derivedCache, localCodeSystem, localValueSet } from '../search/terminology.js';
 
 export type Membership =
   | { kind: 'member' }
@@ -18,7 +18,7 @@ export type MembershipTest = (system: string | undefined, code: string) => Membe
 const MEMBER: Membership = { kind: 'member' };
 const NOT_MEMBER: Membership = { kind: 'not-member' };
 
-const matchers = new Map<string, MembershipTest>();
+const matchers = derivedCache<string, MembershipTest>();
 
 function codesOf(concepts: LocalConcept[], into: Set<string> = new Set()): Set<string> {
   for (const concept of concepts) {
@@ -85,7 +85,12 @@ function testFor(url: string, visiting: Set<string>): MembershipTest {
   return test;
 }
 
-/** The membership test of a ValueSet by canonical URL (a `|version` is ignored). */
+/**
+ * The membership test of a ValueSet by canonical URL (a `|version` is ignored). Compiled profiles
+ * keep it, so it looks its matcher up on each call: dictionaries loaded later apply to them too.
+ */
 export function valueSetMembership(url: string): MembershipTest {
-  return testFor(url, new Set());
+  const key = canonicalUrl(url);
+  testFor(key, new Set());
+  return (system, code) => (matchers.get(key) ?? testFor(key, new Set()))(system, code);
 }
