@@ -22,7 +22,10 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-test-'));
   const mongodbUri = process.env.MONGODB_URI ? withDatabase(process.env.MONGODB_URI, `fhir_test_${randomUUID().slice(0, 8)}`) : undefined;
   // base R4 validation as in production; the EGISZ profiles only where a test asks (its fixtures are not all EGISZ-shaped)
-  const config: Config = { ...loadConfig({}), dataDir, mongodbUri, logLevel: 'silent', profiles: 'none', ...overrides };
+  // no dictionaries unless a test loads some: a ./terminology of the developer's must not change results
+  const config: Config = {
+    ...loadConfig({}), dataDir, mongodbUri, logLevel: 'silent', profiles: 'none', terminologyDir: join(dataDir, 'terminology'), ...overrides,
+  };
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir });
   const app = await buildApp(config, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
