@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4.js';
 import type { Version } from '../services/stored-document.js';
+import type { ValidationIssue } from '../validation/issue.js';
 
 /** A FHIR interaction request, free of any web framework, so bundles can replay entries through it. */
 export interface FhirRequest {
@@ -27,6 +28,8 @@ export interface FhirResponse {
   version?: Version;
   /** Whether Prefer: return=... applies (create, update, patch). */
   preferApplies?: boolean;
+  /** Validation findings of a resource stored anyway (VALIDATION=lenient): answered as warnings. */
+  issues?: ValidationIssue[];
   /** Whether _summary/_elements apply to the body. */
   subsettable?: boolean;
 }

@@ -2,19 +2,28 @@ import type { FastifyReply } from 'fastify';
 import type { Resource } from 'fhir/r4.js';
 import { versionUrl } from '../fhir/bundle.js';
 import { informationOutcome } from '../fhir/operation-outcome.js';
+import { outcomeIssue } from '../validation/issue.js';
 import { isSubsetting, parseSubsetRequest, subsetResource } from '../fhir/subset.js';
 import { FHIR_JSON } from './content-negotiation.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { etagOf } from '../fhir/preconditions.js';
 import { parsePrefer } from './prefer.js';
 
+/**
+ * The body Prefer asks for. A resource stored despite validation findings (VALIDATION=lenient)
+ * is answered with an OperationOutcome listing them as warnings, unless the client asked for
+ * the representation (or nothing).
+ */
 function preferredOutcome(request: FhirRequest, response: FhirResponse): Resource | null | undefined {
   if (!response.preferApplies) return undefined;
   const preference = parsePrefer(request.headers.prefer).return;
+  const issues = response.issues ?? [];
   if (preference === 'minimal') return null;
-  if (preference !== 'OperationOutcome') return undefined;
+  if (preference === 'representation' || (preference !== 'OperationOutcome' && issues.length === 0)) return undefined;
   const what = response.version ? `${response.version.type}/${response.version.id}` : '';
-  return informationOutcome(`${response.status === 201 ? 'Created' : 'Updated'} ${what}`);
+  const outcome = informationOutcome(`${response.status === 201 ? 'Created' : 'Updated'} ${what}`);
+  outcome.issue.push(...issues.map((issue) => outcomeIssue({ ...issue, severity: issue.severity === 'information' ? 'information' : 'warning' })));
+  return outcome;
 }
 
 /** The body text: stored JSON as it is, unless Prefer, _summary/_elements or _pretty reshape it. */

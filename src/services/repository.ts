@@ -5,6 +5,7 @@ import { assertResource } from '../fhir/resource-body.js';
 import { assertResourceType } from '../fhir/resource-types.js';
 import { SessionBoundStore } from '../store/session-bound-store.js';
 import { withNormalizedIdentifiers } from '../validation/normalize-identifiers.js';
+import type { ValidationIssue } from '../validation/issue.js';
 import type { Validator } from '../validation/validator.js';
 import { isDuplicateKeyError, type Session, type Store } from '../store/types.js';
 import { ResourceCollections } from './resource-collections.js';
@@ -35,6 +36,12 @@ export interface WriteResult {
   version: Version;
   /** true when the write made a new resource (201), false for a new version of an existing one (200). */
   created: boolean;
+  /** What validation found in a resource stored anyway (VALIDATION=lenient), for the answer to report. */
+  issues?: ValidationIssue[];
+}
+
+function reported(result: WriteResult, issues: ValidationIssue[]): WriteResult {
+  return issues.length > 0 ? { ...result, issues } : result;
 }
 
 /** How many times an update is re-run when a concurrent create took the same id. */
@@ -83,35 +90,36 @@ export class Repository {
 
   /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
   async create(body: unknown, type: string, { ifNoneExist, id }: CreateOptions = {}): Promise<WriteResult> {
-    const resource = await this.checked(assertResource(body, type));
+    const { resource, issues } = await this.checked(assertResource(body, type));
     await this.collections.ensure(type);
     if (ifNoneExist === undefined) {
-      return this.store.withTransaction(async (session) => this.insertNew(session, resource, id));
+      return reported(await this.store.withTransaction(async (session) => this.insertNew(session, resource, id)), issues);
     }
     return this.store.withTransaction(async (session) => {
       const existing = await this.singleMatch(session, type, ifNoneExist, 'create');
       if (existing) return { version: versionOf(type, existing), created: false };
       await lockCondition(this.store, session, type, ifNoneExist);
-      return this.insertNew(session, resource, id);
+      return reported(await this.insertNew(session, resource, id), issues);
     });
   }
 
   /** http.html#update, including update-as-create with a client-chosen id. */
   async update(type: string, id: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const resource = await this.checked(assertResource(body, type));
+    const { resource, issues } = await this.checked(assertResource(body, type));
     if (resource.id === undefined) throw new FhirError('FHIR_ERR_ID_MISSING');
     if (resource.id !== id) throw new FhirError('FHIR_ERR_ID_MISMATCH', [resource.id, id]);
     await this.collections.ensure(type);
-    return this.retryOnDuplicate(() =>
+    const result = await this.retryOnDuplicate(() =>
       this.store.withTransaction(async (session) => this.replace(session, type, id, resource, options)),
     );
+    return reported(result, issues);
   }
 
   /** http.html#cond-update: 0 matches create, 1 match updates it, more give 412. */
   async conditionalUpdate(type: string, query: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const resource = await this.checked(assertResource(body, type));
+    const { resource, issues } = await this.checked(assertResource(body, type));
     await this.collections.ensure(type);
-    return this.retryOnDuplicate(() =>
+    const result = await this.retryOnDuplicate(() =>
       this.store.withTransaction(async (session) => {
         const match = await this.singleMatch(session, type, query, 'update');
         if (match) {
@@ -125,6 +133,7 @@ export class Repository {
         return this.insertNew(session, resource);
       }),
     );
+    return reported(result, issues);
   }
 
   /** http.html#patch with a JSON Patch document. */
@@ -132,9 +141,9 @@ export class Repository {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
       const previous = await this.liveDocument(session, type, id, options);
-      const patched = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
+      const { resource: patched, issues } = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
       const version = await writeVersion(this.store, session, type, id, previous, patched, 'PATCH');
-      return { version, created: false };
+      return reported({ version, created: false }, issues);
     });
   }
 
@@ -164,11 +173,14 @@ export class Repository {
     });
   }
 
-  /** A resource as it will be stored: identifiers normalised, then validated (422 in strict mode). */
-  private async checked(resource: Resource): Promise<Resource> {
+  /**
+   * A resource as it will be stored: identifiers normalised, then validated (422 in strict mode).
+   * In lenient mode what validation found comes back, for the answer to report.
+   */
+  private async checked(resource: Resource): Promise<{ resource: Resource; issues: ValidationIssue[] }> {
     const normalized = withNormalizedIdentifiers(resource);
-    await this.validator?.checkWrite(normalized);
-    return normalized;
+    const found = (await this.validator?.checkWrite(normalized)) ?? [];
+    return { resource: normalized, issues: this.validator?.settings.mode === 'lenient' ? found : [] };
   }
 
   private async insertNew(session: Session, resource: Resource, id = newId()): Promise<WriteResult> {

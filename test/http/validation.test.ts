@@ -79,7 +79,14 @@ t.test('a transaction entry that fails validation fails the transaction, with lo
 t.test('VALIDATION=lenient stores what strict refuses; off does not validate', async (t) => {
   const stored = await client(lenient.base).post('/Patient', badSnilsPatient());
   t.equal(stored.status, 201);
-  t.equal(stored.body.identifier[0].value, '11223344596');
+  t.equal(stored.body.resourceType, 'OperationOutcome', 'the answer reports what validation found');
+  const warning = stored.body.issue.find((i: any) => i.details?.coding?.[0]?.code === 'VAL_CHECK_DIGIT');
+  t.equal(warning.severity, 'warning', 'as a warning: the resource was stored');
+  t.same(warning.expression, ['Patient.identifier[0].value']);
+  const id = /Patient\/([^/]+)\//.exec(stored.headers.get('location')!)![1];
+  t.equal((await client(lenient.base).get(`/Patient/${id}`)).body.identifier[0].value, '11223344596', 'stored as sent');
+  const asked = await client(lenient.base).post('/Patient', badSnilsPatient(), { headers: { prefer: 'return=representation' } });
+  t.equal(asked.body.resourceType, 'Patient', 'Prefer: return=representation still gets the resource');
   const unchecked = await client(off.base).post('/Observation', { ...observation('x'), valueQuanity: 1 });
   t.equal(unchecked.status, 201);
 });

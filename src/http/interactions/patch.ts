@@ -7,6 +7,6 @@ import type { ServerContext } from '../server-context.js';
 export async function patch(request: FhirRequest, { repository }: ServerContext): Promise<FhirResponse> {
   assertValidId(request.id!);
   const ifMatch = parseIfMatch(request.headers['if-match']);
-  const { version } = await repository.patch(request.type!, request.id!, request.body, { ifMatch });
-  return { status: 200, json: version.json!, version, preferApplies: true };
+  const { version, issues } = await repository.patch(request.type!, request.id!, request.body, { ifMatch });
+  return { status: 200, json: version.json!, version, preferApplies: true, issues };
 }

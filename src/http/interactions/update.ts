@@ -14,6 +14,6 @@ export async function update(request: FhirRequest, { repository }: ServerContext
     assertValidId(request.id);
     result = await repository.update(type, request.id, request.body, { ifMatch });
   }
-  const { version, created } = result;
-  return { status: created ? 201 : 200, json: version.json!, version, preferApplies: true };
+  const { version, created, issues } = result;
+  return { status: created ? 201 : 200, json: version.json!, version, preferApplies: true, issues };
 }
