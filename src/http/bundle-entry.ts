@@ -17,14 +17,14 @@ import { parsePrefer } from './prefer.js';
 import { bodyText } from './send.js';
 import type { ServerContext } from './server-context.js';
 
-export function statusLine(status: number): string {
+function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
 }
 
 /** The entry as a request to the interaction handlers; the Bundle's own Prefer header applies to every entry. */
-function entryRequest(entry: BundleRequestEntry, bundleRequest: FhirRequest, params: Record<string, string>): FhirRequest {
+function entryRequest(entry: BundleRequestEntry, method: string, bundleRequest: FhirRequest, params: Record<string, string>): FhirRequest {
   return {
-    method: entry.method === 'HEAD' ? 'GET' : entry.method,
+    method,
     type: params.type,
     id: params.id,
     versionId: params.versionId,
@@ -50,7 +50,7 @@ export async function dispatchEntry(entry: BundleRequestEntry, bundleRequest: Fh
   if ([match.route.code].flat().includes('transaction')) {
     throw new FhirError('FHIR_ERR_ENTRY_INVALID', ['an entry may not be another batch or transaction']);
   }
-  const request = entryRequest(entry, bundleRequest, match.params);
+  const request = entryRequest(entry, method, bundleRequest, match.params);
   return { request, response: await match.route.handler(request, context) };
 }
 

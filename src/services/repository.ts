@@ -67,11 +67,6 @@ export class Repository {
     return new Repository(store, { collections: this.collections, validator: this.validator });
   }
 
-  /** The same operations inside a running transaction: they commit (or roll back) with it. */
-  inSession(session: Session): Repository {
-    return this.withStore(new SessionBoundStore(this.store, session));
-  }
-
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
   async read(type: string, id: string): Promise<Version> {
     const doc = await this.currentDocument(type, id);

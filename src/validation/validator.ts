@@ -18,7 +18,7 @@ export type ProfileMode = 'egisz' | 'none';
 const EGISZ_BASE = 'https://egisz.example.ru/fhir/StructureDefinition';
 
 /** The EGISZ profile each type must meet when PROFILES=egisz. */
-export const EGISZ_PROFILE_OF_TYPE: Readonly<Record<string, string>> = {
+const EGISZ_PROFILE_OF_TYPE: Readonly<Record<string, string>> = {
   Patient: `${EGISZ_BASE}/egisz-patient`,
   Organization: `${EGISZ_BASE}/egisz-organization`,
   Observation: `${EGISZ_BASE}/egisz-lab-observation`,
@@ -100,7 +100,7 @@ function rank(issue: ValidationIssue): number {
   return SEVERITY_RANK[issue.severity];
 }
 
-export function validationFailed(type: string, errors: number, issues: ValidationIssue[]): FhirError {
+function validationFailed(type: string, errors: number, issues: ValidationIssue[]): FhirError {
   const err = new FhirError('FHIR_ERR_VALIDATION_FAILED', [type, errors]);
   err.outcomeIssues = issues.map(outcomeIssue);
   return err;

@@ -64,10 +64,9 @@ function writeAnswer(entry: BundleRequestEntry, request: FhirRequest, outcome: W
 async function transactionEntries(session: Session, entries: BundleRequestEntry[], request: FhirRequest, context: ServerContext): Promise<RawEntry[]> {
   const preferred = parsePrefer(request.headers.prefer).return;
   const keepBodies = preferred === undefined || preferred === 'representation';
-  const writes = await new TransactionWrites(context.store, session, context.repository, request.baseUrl).run(entries, keepBodies);
-  const inTransaction: ServerContext = {
-    ...context, store: new SessionBoundStore(context.store, session), repository: context.repository.inSession(session),
-  };
+  const store = new SessionBoundStore(context.store, session);
+  const inTransaction: ServerContext = { ...context, store, repository: context.repository.withStore(store) };
+  const writes = await new TransactionWrites(context.store, session, inTransaction.repository, request.baseUrl).run(entries, keepBodies);
   const answers: RawEntry[] = [];
   for (const entry of entries) {
     const outcome = writes.get(entry.index);

@@ -25,16 +25,15 @@ export interface WriteOutcome {
 const PHASE_OF_METHOD: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2 };
 
 /** The write entries in processing order (stable within a phase). */
-export function writesInOrder(entries: BundleRequestEntry[]): BundleRequestEntry[] {
+function writesInOrder(entries: BundleRequestEntry[]): BundleRequestEntry[] {
   return entries.filter((e) => e.method in PHASE_OF_METHOD).sort((a, b) => PHASE_OF_METHOD[a.method]! - PHASE_OF_METHOD[b.method]!);
 }
 
 export class TransactionWrites {
-  private readonly repository: Repository;
   private readonly planner: WritePlanner;
 
-  constructor(private readonly store: Store, private readonly session: Session, repository: Repository, private readonly serverBase: string) {
-    this.repository = repository.inSession(session);
+  /** `repository` works inside the transaction of `session` (Repository.withStore of a SessionBoundStore). */
+  constructor(private readonly store: Store, private readonly session: Session, private readonly repository: Repository, private readonly serverBase: string) {
     this.planner = new WritePlanner(store, session);
   }
 
