@@ -18,6 +18,26 @@ export interface Config {
   profiles: ProfileMode;
   /** ATTACHMENT_LIMIT: the largest attachment (Binary content, presentedForm) accepted, in bytes. */
   attachmentLimit: number;
+  signing: SigningSettings;
+}
+
+/** Where the server's signing key, its certificate chain and the trusted CA certificates come from. */
+export interface SigningSettings {
+  /** SIGNING_KEY_FILE + SIGNING_CERT_FILE: a PEM private key and a PEM certificate chain (signer first). */
+  keyFile?: string;
+  certFile?: string;
+  /** SIGNING_P12_FILE: a PKCS#12 file holding the key and its chain (instead of the PEM pair). */
+  p12File?: string;
+  /** SIGNING_KEY_PASSWORD: the password of the PKCS#12 file or of an encrypted PEM key. */
+  password?: string;
+  /** SIGNING_TRUST_STORE: comma-separated PEM files or directories of trusted CA certificates. */
+  trustStore: string[];
+  /** SIGNATURE_FORMAT: what the server signs with unless asked otherwise (jws or cms). */
+  format: 'jws' | 'cms';
+  /** SIGNATURE_REQUIRED_TYPES: Bundle types (transaction, batch, document) that must arrive signed. */
+  requiredForTypes: string[];
+  /** SIGNATURE_REQUIRED_CLIENTS: clients whose bundles must arrive signed. */
+  requiredForClients: string[];
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
@@ -57,6 +77,30 @@ export function terminologyDirOf(env: NodeJS.ProcessEnv): string {
   return env.TERMINOLOGY_DIR || './terminology';
 }
 
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+const SIGNABLE_INTAKE = ['transaction', 'batch', 'document'];
+
+export function signingSettingsOf(env: NodeJS.ProcessEnv): SigningSettings {
+  const requiredForTypes = list(env.SIGNATURE_REQUIRED_TYPES);
+  const unknown = requiredForTypes.find((type) => !SIGNABLE_INTAKE.includes(type));
+  if (unknown) throw new ConfigError(`SIGNATURE_REQUIRED_TYPES lists Bundle types among ${SIGNABLE_INTAKE.join(', ')}, got "${unknown}"`);
+  if (env.SIGNING_P12_FILE && (env.SIGNING_KEY_FILE || env.SIGNING_CERT_FILE)) throw new ConfigError('Set either SIGNING_P12_FILE or SIGNING_KEY_FILE with SIGNING_CERT_FILE, not both');
+  if (Boolean(env.SIGNING_KEY_FILE) !== Boolean(env.SIGNING_CERT_FILE)) throw new ConfigError('SIGNING_KEY_FILE and SIGNING_CERT_FILE go together');
+  return {
+    keyFile: env.SIGNING_KEY_FILE || undefined,
+    certFile: env.SIGNING_CERT_FILE || undefined,
+    p12File: env.SIGNING_P12_FILE || undefined,
+    password: env.SIGNING_KEY_PASSWORD || undefined,
+    trustStore: list(env.SIGNING_TRUST_STORE),
+    format: oneOf(env, 'SIGNATURE_FORMAT', ['jws', 'cms'] as const, 'jws'),
+    requiredForTypes,
+    requiredForClients: list(env.SIGNATURE_REQUIRED_CLIENTS),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   return {
@@ -71,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validation: oneOf(env, 'VALIDATION', ['strict', 'lenient', 'off'] as const, 'strict'),
     profiles: oneOf(env, 'PROFILES', ['egisz', 'none'] as const, 'egisz'),
     attachmentLimit: integer(env, 'ATTACHMENT_LIMIT', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    signing: signingSettingsOf(env),
   };
 }
