@@ -11,7 +11,7 @@ export function errorOutcome(err: FhirError): OperationOutcome {
   return outcomeOf([leadIssue(err)]);
 }
 
-function leadIssue(err: FhirError): OperationOutcomeIssue {
+export function leadIssue(err: FhirError): OperationOutcomeIssue {
   const issue: OperationOutcomeIssue = {
     severity: err.status >= 500 ? 'fatal' : 'error',
     code: err.issue,

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/errors.js';
 import { RESOURCE_TYPES } from '../fhir/resource-types.js';
@@ -6,6 +6,9 @@ import { Repository } from '../services/repository.js';
 import { SearchParameterRegistry } from '../services/search-parameter-registry.js';
 import { storeConformanceResources } from '../services/conformance-resources.js';
 import { storedProfileFinder } from '../services/stored-profiles.js';
+import { BundleSigning } from '../services/signing/bundle-signing.js';
+import { loadSigningIdentity } from '../services/signing/signing-identity.js';
+import { loadTrustStore } from '../services/signing/trust-store.js';
 import { useTerminologyDirectory } from '../search/terminology.js';
 import { readConformanceResources } from '../validation/profile-registry.js';
 import { Validator } from '../validation/validator.js';
@@ -16,6 +19,7 @@ import type { FhirRequest } from './fhir-request.js';
 import { INTERACTIONS, type HttpMethod } from './interactions/registry.js';
 import { loggerOptions } from './logging.js';
 import { send } from './send.js';
+import { asksForSignature, signedResponse } from './signed-response.js';
 import type { InteractionHandler, ServerContext } from './server-context.js';
 
 export const FHIR_BASE_PATH = '/fhir';
@@ -69,8 +73,18 @@ function registerInteractions(app: FastifyInstance, context: ServerContext): voi
 function route(handler: InteractionHandler, context: ServerContext) {
   return async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const fhirRequest = toFhirRequest(request, context.config);
-    return send(reply, fhirRequest, await handler(fhirRequest, context));
+    const signed = asksForSignature(fhirRequest);
+    const response = await handler(fhirRequest, context);
+    return send(reply, fhirRequest, signed ? signedResponse(fhirRequest, response, context) : response);
   };
+}
+
+/** The server's signer (configured, or a development one it makes) and the CAs it trusts, its own among them. */
+async function serverSigning(config: Config, log: FastifyBaseLogger): Promise<BundleSigning> {
+  const identity = await loadSigningIdentity(config.signing, config.dataDir);
+  if (identity.source === 'development') log.warn({ location: identity.location }, 'signing with a self-signed development certificate; configure SIGNING_KEY_FILE and SIGNING_CERT_FILE or SIGNING_P12_FILE for production');
+  const ownRoot = identity.signer.chain.at(-1)!;
+  return new BundleSigning(identity.signer, [...loadTrustStore(config.signing.trustStore), ownRoot], config.signing);
 }
 
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
@@ -81,7 +95,8 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   const repository = new Repository(store, { validator });
   await repository.collections.ensureAll(RESOURCE_TYPES);
   await storeConformanceResources(repository, readConformanceResources());
-  const context: ServerContext = { config, store, repository, validator, log: app.log };
+  const signing = await serverSigning(config, app.log);
+  const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request) => {

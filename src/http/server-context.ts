@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Repository } from '../services/repository.js';
 import type { Validator } from '../validation/validator.js';
+import type { BundleSigning } from '../services/signing/bundle-signing.js';
 import type { Store } from '../store/types.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 
@@ -13,6 +14,8 @@ export interface ServerContext {
   repository: Repository;
   /** The validation writes go through; $validate asks it directly. */
   validator: Validator;
+  /** The server's signer, trusted CAs and signature policy. */
+  signing: BundleSigning;
 }
 
 export type InteractionHandler = (request: FhirRequest, context: ServerContext) => Promise<FhirResponse>;

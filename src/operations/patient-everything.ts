@@ -17,7 +17,7 @@ import { type TypedFilter, multiTypePage } from '../services/search/multi-type-p
 
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
-const KNOWN_PARAMS = new Set(['_count', '_since', '_type', '_cursor', '_format', '_pretty']);
+const KNOWN_PARAMS = new Set(['_count', '_since', '_type', '_cursor', '_format', '_pretty', '_signed', '_signatureFormat']);
 
 /** Patient first, then the compartment's other types, or only those `_type` names. */
 function typesAsked(raw: string | null): string[] {

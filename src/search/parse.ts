@@ -27,7 +27,8 @@ const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
 
 const SUMMARY = ['true', 'text', 'data', 'count', 'false'] as const;
 const TOTAL = ['none', 'estimate', 'accurate'] as const;
-const IGNORED = new Set(['_format', '_pretty']);
+/** Parameters about the answer's form, not the search: _signed asks for a signed Bundle. */
+const IGNORED = new Set(['_format', '_pretty', '_signed', '_signatureFormat']);
 
 function invalid(name: string, reason: string): FhirError {
   return new FhirError('FHIR_ERR_PARAM_INVALID', [name, reason]);

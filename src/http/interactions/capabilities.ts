@@ -1,4 +1,5 @@
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import { readFileSync } from 'node:fs';
+import type { CapabilityStatement, CapabilityStatementRestResource, OperationDefinition } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from '../../fhir/resource-types.js';
 import { PATIENT_COMPARTMENT_URL } from '../../search/compartments.js';
 import { supportedSearchParams } from '../../search/index.js';
@@ -13,6 +14,14 @@ import { INTERACTIONS } from './registry.js';
 const SOFTWARE_VERSION = '0.1.0';
 const PATIENT_EVERYTHING = { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' };
 const VALIDATE = { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' };
+
+/** An operation of this server's own, declared by its OperationDefinition in conformance/. */
+function ownOperation(file: string): { name: string; definition: string } {
+  const definition = JSON.parse(readFileSync(new URL(`../../../conformance/operation-definitions/${file}`, import.meta.url), 'utf8')) as OperationDefinition;
+  return { name: definition.code, definition: definition.url! };
+}
+
+const BUNDLE_OPERATIONS = [ownOperation('sign.json'), ownOperation('verify.json')];
 
 function codesAt(levels: string[]): string[] {
   const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).flatMap((i) => [i.code!].flat());
@@ -37,7 +46,7 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     ...supportedProfiles(type),
     searchInclude: supportedIncludes(type),
     searchRevInclude: supportedRevIncludes(type),
-    operation: [REINDEX_OPERATION, VALIDATE, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : [])],
+    operation: [REINDEX_OPERATION, VALIDATE, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : []), ...(type === 'Bundle' ? BUNDLE_OPERATIONS : [])],
   };
 }
 

@@ -4,6 +4,8 @@ import { capabilities } from './capabilities.js';
 import { compartmentSearch } from './compartment-search.js';
 import { patientEverything } from '../../operations/patient-everything.js';
 import { validate } from '../../operations/validate.js';
+import { sign } from '../../operations/sign.js';
+import { verify } from '../../operations/verify.js';
 import { create } from './create.js';
 import { remove } from './delete.js';
 import { history } from './history.js';
@@ -48,6 +50,11 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { level: 'type', method: 'POST', path: '/:type/$validate', handler: validate },
   { level: 'instance', method: 'POST', path: '/:type/:id/$validate', handler: validate },
   { level: 'instance', method: 'GET', path: '/:type/:id/$validate', handler: validate },
+  { level: 'type', method: 'POST', path: '/:type/$verify', handler: verify },
+  { level: 'instance', method: 'POST', path: '/:type/:id/$verify', handler: verify },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$verify', handler: verify },
+  { level: 'instance', method: 'POST', path: '/:type/:id/$sign', handler: sign },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$sign', handler: sign },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },

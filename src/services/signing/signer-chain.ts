@@ -1,8 +1,9 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import { signedBy } from './certificate-chain.js';
 import { distinctCertificates } from './certificate-file.js';
 
 function issuerAmong(certificate: X509Certificate, candidates: X509Certificate[]): X509Certificate | undefined {
-  return candidates.find((candidate) => certificate.checkIssued(candidate) && certificate.verify(candidate.publicKey));
+  return candidates.find((candidate) => signedBy(certificate, candidate));
 }
 
 /**

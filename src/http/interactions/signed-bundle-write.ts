@@ -1,0 +1,31 @@
+import type { Bundle } from 'fhir/r4.js';
+import type { Repository, WriteResult } from '../../services/repository.js';
+import { signerProvenance } from '../../services/signing/signer-provenance.js';
+import { SessionBoundStore } from '../../store/session-bound-store.js';
+import { clientIdOf } from '../client-identity.js';
+import type { FhirRequest } from '../fhir-request.js';
+import type { ServerContext } from '../server-context.js';
+
+function bundleBody(request: FhirRequest): Bundle | undefined {
+  const body = request.body as Bundle | undefined;
+  return request.type === 'Bundle' && typeof body === 'object' && body !== null && body.resourceType === 'Bundle' ? body : undefined;
+}
+
+/**
+ * A write of a resource, where a Bundle (a document, say) carrying a signature is verified before
+ * anything is written, and its verified signer is recorded by a Provenance in the same transaction.
+ * The signature policy may require a signature. Other resources are written as they are.
+ */
+export async function writeCheckingSignature(request: FhirRequest, context: ServerContext, write: (repository: Repository) => Promise<WriteResult>): Promise<WriteResult> {
+  const bundle = bundleBody(request);
+  const verification = bundle ? context.signing.checkIncoming(bundle, clientIdOf(request)) : undefined;
+  if (!bundle || !verification) return write(context.repository);
+  return context.store.withTransaction(async (session) => {
+    const repository = context.repository.withStore(new SessionBoundStore(context.store, session));
+    const result = await write(repository);
+    const wroteVersion = request.method !== 'POST' || result.created;
+    const provenance = wroteVersion ? signerProvenance(bundle, verification, [result.version], new Date()) : undefined;
+    if (provenance) await repository.create(provenance, 'Provenance');
+    return result;
+  });
+}
