@@ -92,10 +92,10 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
   const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store));
-  const repository = new Repository(store, { validator });
+  const signing = await serverSigning(config, app.log);
+  const repository = new Repository(store, { validator, verifySignature: (bundle) => signing.checkSignature(bundle) });
   await repository.collections.ensureAll(RESOURCE_TYPES);
   await storeConformanceResources(repository, readConformanceResources());
-  const signing = await serverSigning(config, app.log);
   const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);

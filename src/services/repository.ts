@@ -1,4 +1,4 @@
-import type { Resource } from 'fhir/r4.js';
+import type { Bundle, Resource } from 'fhir/r4.js';
 import { FhirError } from '../fhir/errors.js';
 import { newId } from '../fhir/ids.js';
 import { assertResource } from '../fhir/resource-body.js';
@@ -9,6 +9,7 @@ import type { ValidationIssue } from '../validation/issue.js';
 import type { Validator } from '../validation/validator.js';
 import { isDuplicateKeyError, type Session, type Store } from '../store/types.js';
 import { ResourceCollections } from './resource-collections.js';
+import type { SignatureVerification } from './signing/signature-verification.js';
 import { applyJsonPatch } from './json-patch.js';
 import { findMatches, lockCondition } from './conditional-match.js';
 import { writeVersion } from './write-version.js';
@@ -23,7 +24,11 @@ export interface WriteOptions {
 export interface RepositoryOptions {
   collections?: ResourceCollections;
   validator?: Validator;
+  /** Verifies the signature a Bundle carries (throwing what is wrong with it); without it signatures are not checked. */
+  verifySignature?: BundleSignatureCheck;
 }
+
+export type BundleSignatureCheck = (bundle: Bundle) => SignatureVerification | undefined;
 
 export interface CreateOptions {
   /** Criteria of a conditional create (If-None-Exist). */
@@ -38,10 +43,19 @@ export interface WriteResult {
   created: boolean;
   /** What validation found in a resource stored anyway (VALIDATION=lenient), for the answer to report. */
   issues?: ValidationIssue[];
+  /** The verified signature of a signed Bundle written. */
+  signature?: SignatureVerification;
 }
 
-function reported(result: WriteResult, issues: ValidationIssue[]): WriteResult {
-  return issues.length > 0 ? { ...result, issues } : result;
+/** A resource ready to write: normalised, validated, and (a signed Bundle) its signature verified. */
+interface CheckedResource {
+  resource: Resource;
+  issues: ValidationIssue[];
+  signature?: SignatureVerification;
+}
+
+function reported(result: WriteResult, { issues, signature }: CheckedResource): WriteResult {
+  return { ...result, ...(issues.length > 0 ? { issues } : {}), ...(signature ? { signature } : {}) };
 }
 
 /** How many times an update is re-run when a concurrent create took the same id. */
@@ -55,16 +69,18 @@ const DUPLICATE_RETRIES = 3;
 export class Repository {
   readonly collections: ResourceCollections;
   private readonly validator?: Validator;
+  private readonly verifySignature?: BundleSignatureCheck;
 
   /** Without a validator, resources are only checked for shape (tools, tests of storage). */
-  constructor(private readonly store: Store, { collections, validator }: RepositoryOptions = {}) {
+  constructor(private readonly store: Store, { collections, validator, verifySignature }: RepositoryOptions = {}) {
     this.collections = collections ?? new ResourceCollections(store);
     this.validator = validator;
+    this.verifySignature = verifySignature;
   }
 
   /** The same operations on another view of the store (a transaction's, a batch's). */
   withStore(store: Store): Repository {
-    return new Repository(store, { collections: this.collections, validator: this.validator });
+    return new Repository(store, { collections: this.collections, validator: this.validator, verifySignature: this.verifySignature });
   }
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
@@ -85,34 +101,37 @@ export class Repository {
 
   /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
   async create(body: unknown, type: string, { ifNoneExist, id }: CreateOptions = {}): Promise<WriteResult> {
-    const { resource, issues } = await this.checked(assertResource(body, type));
+    const check = await this.checked(assertResource(body, type));
+    const { resource } = check;
     await this.collections.ensure(type);
     if (ifNoneExist === undefined) {
-      return reported(await this.store.withTransaction(async (session) => this.insertNew(session, resource, id)), issues);
+      return reported(await this.store.withTransaction(async (session) => this.insertNew(session, resource, id)), check);
     }
     return this.store.withTransaction(async (session) => {
       const existing = await this.singleMatch(session, type, ifNoneExist, 'create');
       if (existing) return { version: versionOf(type, existing), created: false };
       await lockCondition(this.store, session, type, ifNoneExist);
-      return reported(await this.insertNew(session, resource, id), issues);
+      return reported(await this.insertNew(session, resource, id), check);
     });
   }
 
   /** http.html#update, including update-as-create with a client-chosen id. */
   async update(type: string, id: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const { resource, issues } = await this.checked(assertResource(body, type));
+    const check = await this.checked(assertResource(body, type));
+    const { resource } = check;
     if (resource.id === undefined) throw new FhirError('FHIR_ERR_ID_MISSING');
     if (resource.id !== id) throw new FhirError('FHIR_ERR_ID_MISMATCH', [resource.id, id]);
     await this.collections.ensure(type);
     const result = await this.retryOnDuplicate(() =>
       this.store.withTransaction(async (session) => this.replace(session, type, id, resource, options)),
     );
-    return reported(result, issues);
+    return reported(result, check);
   }
 
   /** http.html#cond-update: 0 matches create, 1 match updates it, more give 412. */
   async conditionalUpdate(type: string, query: string, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    const { resource, issues } = await this.checked(assertResource(body, type));
+    const check = await this.checked(assertResource(body, type));
+    const { resource } = check;
     await this.collections.ensure(type);
     const result = await this.retryOnDuplicate(() =>
       this.store.withTransaction(async (session) => {
@@ -128,7 +147,7 @@ export class Repository {
         return this.insertNew(session, resource);
       }),
     );
-    return reported(result, issues);
+    return reported(result, check);
   }
 
   /** http.html#patch with a JSON Patch document. */
@@ -136,9 +155,9 @@ export class Repository {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
       const previous = await this.liveDocument(session, type, id, options);
-      const { resource: patched, issues } = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
-      const version = await writeVersion(this.store, session, type, id, previous, patched, 'PATCH');
-      return reported({ version, created: false }, issues);
+      const check = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
+      const version = await writeVersion(this.store, session, type, id, previous, check.resource, 'PATCH');
+      return reported({ version, created: false }, check);
     });
   }
 
@@ -172,10 +191,11 @@ export class Repository {
    * A resource as it will be stored: identifiers normalised, then validated (422 in strict mode).
    * In lenient mode what validation found comes back, for the answer to report.
    */
-  private async checked(resource: Resource): Promise<{ resource: Resource; issues: ValidationIssue[] }> {
+  private async checked(resource: Resource): Promise<CheckedResource> {
     const normalized = withNormalizedIdentifiers(resource);
     const found = (await this.validator?.checkWrite(normalized)) ?? [];
-    return { resource: normalized, issues: this.validator?.settings.mode === 'lenient' ? found : [] };
+    const signature = normalized.resourceType === 'Bundle' ? this.verifySignature?.(normalized as Bundle) : undefined;
+    return { resource: normalized, issues: this.validator?.settings.mode === 'lenient' ? found : [], signature };
   }
 
   private async insertNew(session: Session, resource: Resource, id = newId()): Promise<WriteResult> {

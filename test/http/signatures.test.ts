@@ -82,6 +82,19 @@ t.test('a signed document Bundle is verified before it is stored', async (t) => 
   t.equal(refused.status, 422);
   t.equal(refused.body.issue[0].details.coding[0].code, 'FHIR_ERR_SIGNATURE_CONTENT_CHANGED');
   t.equal((await fhir.get('/Bundle/tampered-doc')).status, 404, 'nothing stored');
+
+  const patched = await fhir.patch(`/Bundle/${created.body.id}`, [{ op: 'replace', path: '/entry/0/resource/name/0/family', value: 'Другая' }]);
+  t.equal(patched.status, 422, 'a patch that breaks the signature is refused');
+  t.equal(patched.body.issue[0].details.coding[0].code, 'FHIR_ERR_SIGNATURE_CONTENT_CHANGED');
+  t.equal((await fhir.get(`/Bundle/${created.body.id}`)).body.meta.versionId, '1', 'the stored Bundle is unchanged');
+
+  const nested = await fhir.post('', { resourceType: 'Bundle', type: 'transaction', entry: [
+    patientEntry('Вложенова'),
+    { fullUrl: 'urn:uuid:2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d', resource: tampered, request: { method: 'POST', url: 'Bundle' } },
+  ] });
+  t.equal(nested.status, 422, 'a signed Bundle inside a transaction is verified too');
+  t.match(nested.body.issue[0].diagnostics, /^Bundle\.entry\[1\].*changed after it was signed/);
+  t.equal(await patientsNamed('Вложенова'), 0, 'and the transaction wrote nothing');
 });
 
 /** Each bad signature, made for a transaction or a batch (the type is inside what is signed). */

@@ -12,19 +12,18 @@ function bundleBody(request: FhirRequest): Bundle | undefined {
 }
 
 /**
- * A write of a resource, where a Bundle (a document, say) carrying a signature is verified before
- * anything is written, and its verified signer is recorded by a Provenance in the same transaction.
- * The signature policy may require a signature. Other resources are written as they are.
+ * A write of a resource. The repository verifies the signature a Bundle (a document, say) carries
+ * before anything is written; here the signature policy is applied first, and the verified signer
+ * is recorded by a Provenance in the same transaction as the write.
  */
 export async function writeCheckingSignature(request: FhirRequest, context: ServerContext, write: (repository: Repository) => Promise<WriteResult>): Promise<WriteResult> {
   const bundle = bundleBody(request);
-  const verification = bundle ? context.signing.checkIncoming(bundle, clientIdOf(request)) : undefined;
-  if (!bundle || !verification) return write(context.repository);
+  if (bundle) context.signing.assertPolicy(bundle, clientIdOf(request));
+  if (!bundle?.signature) return write(context.repository);
   return context.store.withTransaction(async (session) => {
     const repository = context.repository.withStore(new SessionBoundStore(context.store, session));
     const result = await write(repository);
-    const wroteVersion = request.method !== 'POST' || result.created;
-    const provenance = wroteVersion ? signerProvenance(bundle, verification, [result.version], new Date()) : undefined;
+    const provenance = result.signature ? signerProvenance(bundle, result.signature, [result.version], new Date()) : undefined;
     if (provenance) await repository.create(provenance, 'Provenance');
     return result;
   });

@@ -29,18 +29,24 @@ export class BundleSigning {
     return verifyBundleSignature(bundle, this.trustAnchors);
   }
 
-  /**
-   * Checks a Bundle before anything in it is written: a signature it carries must verify (else the
-   * first problem is thrown), and the policy may require one. Answers the verification of a signed Bundle.
-   */
-  checkIncoming(bundle: Bundle, clientId: string | undefined): SignatureVerification | undefined {
-    if (!bundle.signature) {
-      const reason = requiredSignatureReason(this.settings, bundle.type, clientId);
-      if (reason) throw new FhirError('FHIR_ERR_SIGNATURE_REQUIRED', [bundle.type, reason], ['Bundle.signature']);
-      return undefined;
-    }
+  /** The signature policy: an unsigned Bundle of a type, or from a client, it names is refused. */
+  assertPolicy(bundle: Bundle, clientId: string | undefined): void {
+    if (bundle.signature) return;
+    const reason = requiredSignatureReason(this.settings, bundle.type, clientId);
+    if (reason) throw new FhirError('FHIR_ERR_SIGNATURE_REQUIRED', [bundle.type, reason], ['Bundle.signature']);
+  }
+
+  /** The verification of the signature a Bundle carries (undefined when it carries none); a bad one throws its first problem. */
+  checkSignature(bundle: Bundle): SignatureVerification | undefined {
+    if (!bundle.signature) return undefined;
     const verification = this.verify(bundle);
     if (!verification.valid) throw verification.problems[0]!;
     return verification;
+  }
+
+  /** A Bundle arriving to be processed or stored: the policy, then its signature, before anything is written. */
+  checkIncoming(bundle: Bundle, clientId: string | undefined): SignatureVerification | undefined {
+    this.assertPolicy(bundle, clientId);
+    return this.checkSignature(bundle);
   }
 }
