@@ -19,6 +19,22 @@ export interface Config {
   /** ATTACHMENT_LIMIT: the largest attachment (Binary content, presentedForm) accepted, in bytes. */
   attachmentLimit: number;
   signing: SigningSettings;
+  subscriptions: SubscriptionSettings;
+}
+
+/** How the subscription dispatcher delivers. */
+export interface SubscriptionSettings {
+  /** SUBSCRIPTION_RETRY_HORIZON: seconds after an event is queued that its delivery is retried; then the subscription is set to error. */
+  retryHorizonSeconds: number;
+  /** SUBSCRIPTION_RETRY_BASE_MS: the first retry's delay; each next one doubles (with jitter) up to SUBSCRIPTION_RETRY_MAX_MS. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** SUBSCRIPTION_TIMEOUT: seconds an endpoint has to answer, unless the subscription says otherwise. */
+  timeoutSeconds: number;
+  /** SUBSCRIPTION_CONCURRENCY: subscriptions delivered at once by one process. */
+  concurrency: number;
+  /** SUBSCRIPTION_LEASE: seconds a process holds a subscription's deliveries between renewals; longer than the timeout. */
+  leaseSeconds: number;
 }
 
 /** Where the server's signing key, its certificate chain and the trusted CA certificates come from. */
@@ -116,5 +132,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     profiles: oneOf(env, 'PROFILES', ['egisz', 'none'] as const, 'egisz'),
     attachmentLimit: integer(env, 'ATTACHMENT_LIMIT', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     signing: signingSettingsOf(env),
+    subscriptions: subscriptionSettingsOf(env),
   };
+}
+
+function subscriptionSettingsOf(env: NodeJS.ProcessEnv): SubscriptionSettings {
+  const settings = {
+    retryHorizonSeconds: integer(env, 'SUBSCRIPTION_RETRY_HORIZON', 72 * 3600, 1, 365 * 24 * 3600),
+    retryBaseMs: integer(env, 'SUBSCRIPTION_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    retryMaxMs: integer(env, 'SUBSCRIPTION_RETRY_MAX_MS', 10 * 60_000, 1, 24 * 3_600_000),
+    timeoutSeconds: integer(env, 'SUBSCRIPTION_TIMEOUT', 10, 1, 600),
+    concurrency: integer(env, 'SUBSCRIPTION_CONCURRENCY', 16, 1, 1000),
+    leaseSeconds: integer(env, 'SUBSCRIPTION_LEASE', 30, 2, 3600),
+  };
+  if (settings.leaseSeconds <= settings.timeoutSeconds) throw new ConfigError(`SUBSCRIPTION_LEASE (${settings.leaseSeconds} s) must be longer than SUBSCRIPTION_TIMEOUT (${settings.timeoutSeconds} s)`);
+  return settings;
 }

@@ -67,6 +67,7 @@ export const ERRORS = {
   FHIR_ERR_SIGNATURE_CERTIFICATE_NOT_VALID: { status: 422, issue: 'security', en: 'The certificate {0} was not valid at the signing time {1}: it is valid from {2} to {3}', ru: 'Сертификат {0} не действовал на момент подписания {1}: срок его действия с {2} по {3}' },
   FHIR_ERR_ALREADY_SIGNED: { status: 409, issue: 'conflict', en: '{0} already carries a signature ({1}); a Bundle has at most one', ru: '{0} уже содержит подпись ({1}); у Bundle может быть только одна подпись' },
   FHIR_ERR_SIGNED_NOT_BUNDLE: { status: 400, issue: 'not-supported', en: '_signed=true signs Bundles (searches, history, stored Bundles); this answer is a {0}', ru: '_signed=true подписывает Bundle (результаты поиска, историю, сохранённые Bundle); здесь ответ — {0}' },
+  FHIR_ERR_SUBSCRIPTION_INVALID: { status: 422, issue: 'invalid', en: 'The Subscription cannot be used: {0}', ru: 'Подписку (Subscription) нельзя использовать: {0}' },
   FHIR_ERR_TOO_LARGE: { status: 413, issue: 'too-long', en: 'The body is larger than the limit of {0} bytes', ru: 'Тело запроса превышает предел {0} байт' },
   FHIR_ERR_MEDIA_TYPE: { status: 415, issue: 'not-supported', en: 'Unsupported media type "{0}": send application/fhir+json', ru: 'Неподдерживаемый тип содержимого "{0}": используйте application/fhir+json' },
   FHIR_ERR_NOT_ACCEPTABLE: { status: 406, issue: 'not-supported', en: 'Format "{0}" is not offered: this server speaks application/fhir+json', ru: 'Формат "{0}" не поддерживается: сервер работает с application/fhir+json' },

@@ -9,6 +9,10 @@ import { storedProfileFinder } from '../services/stored-profiles.js';
 import { BundleSigning } from '../services/signing/bundle-signing.js';
 import { loadSigningIdentity } from '../services/signing/signing-identity.js';
 import { loadTrustStore } from '../services/signing/trust-store.js';
+import { ensureOutboxIndexes } from '../services/subscriptions/outbox.js';
+import { SubscriptionDispatcher } from '../services/subscriptions/subscription-dispatcher.js';
+import { SubscriptionMatcher } from '../services/subscriptions/subscription-matcher.js';
+import { preparedSubscription } from '../services/subscriptions/subscription-writes.js';
 import { useTerminologyDirectory } from '../search/terminology.js';
 import { readConformanceResources } from '../validation/profile-registry.js';
 import { Validator } from '../validation/validator.js';
@@ -87,13 +91,24 @@ async function serverSigning(config: Config, log: FastifyBaseLogger): Promise<Bu
   return new BundleSigning(identity.signer, [...loadTrustStore(config.signing.trustStore), ownRoot], config.signing);
 }
 
+/** The base URL notifications name resources by: BASE_URL, else the address the server listens on. */
+function notificationBaseUrl(app: FastifyInstance, config: Config): string {
+  if (config.baseUrl) return config.baseUrl;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return `http://localhost:${port}${FHIR_BASE_PATH}`;
+}
+
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
   const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store));
   const signing = await serverSigning(config, app.log);
-  const repository = new Repository(store, { validator, verifySignature: (bundle) => signing.checkSignature(bundle) });
+  let dispatcher: SubscriptionDispatcher | undefined;
+  const matcher = new SubscriptionMatcher(() => dispatcher?.wake());
+  const hooks = { beforeWrite: preparedSubscription, afterWrite: matcher.afterWrite.bind(matcher) };
+  const repository = new Repository(store, { validator, hooks, verifySignature: (bundle) => signing.checkSignature(bundle) });
   await repository.collections.ensureAll(RESOURCE_TYPES);
   await storeConformanceResources(repository, readConformanceResources());
   const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
@@ -111,5 +126,9 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   const searchParameters = new SearchParameterRegistry(store);
   app.addHook('preHandler', async () => searchParameters.refresh());
   registerInteractions(app, context);
+  await ensureOutboxIndexes(store);
+  dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log });
+  app.addHook('onReady', async () => dispatcher!.start());
+  app.addHook('onClose', async () => dispatcher!.stop());
   return app;
 }

@@ -14,7 +14,7 @@ import { applyJsonPatch } from './json-patch.js';
 import { findMatches, lockCondition } from './conditional-match.js';
 import { writeVersion } from './write-version.js';
 import { readVersion } from './history.js';
-import { type CurrentDocument, type Version, resourceOf, versionOf } from './stored-document.js';
+import { type CurrentDocument, type HistoryMethod, type Version, resourceOf, versionOf } from './stored-document.js';
 
 export interface WriteOptions {
   /** The version the client expects (If-Match); a different current version gives 412. */
@@ -26,9 +26,18 @@ export interface RepositoryOptions {
   validator?: Validator;
   /** Verifies the signature a Bundle carries (throwing what is wrong with it); without it signatures are not checked. */
   verifySignature?: BundleSignatureCheck;
+  hooks?: WriteHooks;
 }
 
 export type BundleSignatureCheck = (bundle: Bundle) => SignatureVerification | undefined;
+
+/** What other services do with every write: subscriptions set what the server owns and match each new version. */
+export interface WriteHooks {
+  /** The resource as it will be written, after validation; may refuse it by throwing a FhirError. */
+  beforeWrite?(resource: Resource): Resource;
+  /** Runs in the write's own transaction, once the version is written. */
+  afterWrite?(store: Store, session: Session, version: Version): Promise<void>;
+}
 
 export interface CreateOptions {
   /** Criteria of a conditional create (If-None-Exist). */
@@ -70,17 +79,19 @@ export class Repository {
   readonly collections: ResourceCollections;
   private readonly validator?: Validator;
   private readonly verifySignature?: BundleSignatureCheck;
+  private readonly hooks: WriteHooks;
 
   /** Without a validator, resources are only checked for shape (tools, tests of storage). */
-  constructor(private readonly store: Store, { collections, validator, verifySignature }: RepositoryOptions = {}) {
+  constructor(private readonly store: Store, { collections, validator, verifySignature, hooks }: RepositoryOptions = {}) {
     this.collections = collections ?? new ResourceCollections(store);
     this.validator = validator;
     this.verifySignature = verifySignature;
+    this.hooks = hooks ?? {};
   }
 
   /** The same operations on another view of the store (a transaction's, a batch's). */
   withStore(store: Store): Repository {
-    return new Repository(store, { collections: this.collections, validator: this.validator, verifySignature: this.verifySignature });
+    return new Repository(store, { collections: this.collections, validator: this.validator, verifySignature: this.verifySignature, hooks: this.hooks });
   }
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
@@ -156,7 +167,7 @@ export class Repository {
     return this.store.withTransaction(async (session) => {
       const previous = await this.liveDocument(session, type, id, options);
       const check = await this.checked(assertResource(applyJsonPatch(resourceOf(previous), patch), type));
-      const version = await writeVersion(this.store, session, type, id, previous, check.resource, 'PATCH');
+      const version = await this.write(session, type, id, previous, check.resource, 'PATCH');
       return reported({ version, created: false }, check);
     });
   }
@@ -172,7 +183,7 @@ export class Repository {
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
       if (previous.deleted) return null;
-      return writeVersion(this.store, session, type, id, previous, null, 'DELETE');
+      return this.write(session, type, id, previous, null, 'DELETE');
     });
   }
 
@@ -183,7 +194,7 @@ export class Repository {
     return this.store.withTransaction(async (session) => {
       const match = await this.singleMatch(session, type, query, 'delete');
       if (!match) return null;
-      return writeVersion(this.store, session, type, match._id, match, null, 'DELETE');
+      return this.write(session, type, match._id, match, null, 'DELETE');
     });
   }
 
@@ -194,13 +205,20 @@ export class Repository {
   private async checked(resource: Resource): Promise<CheckedResource> {
     const normalized = withNormalizedIdentifiers(resource);
     const found = (await this.validator?.checkWrite(normalized)) ?? [];
-    const signature = normalized.resourceType === 'Bundle' ? this.verifySignature?.(normalized as Bundle) : undefined;
-    return { resource: normalized, issues: this.validator?.settings.mode === 'lenient' ? found : [], signature };
+    const prepared = this.hooks.beforeWrite?.(normalized) ?? normalized;
+    const signature = prepared.resourceType === 'Bundle' ? this.verifySignature?.(prepared as Bundle) : undefined;
+    return { resource: prepared, issues: this.validator?.settings.mode === 'lenient' ? found : [], signature };
+  }
+
+  private async write(session: Session, type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): Promise<Version> {
+    const version = await writeVersion(this.store, session, type, id, previous, resource, method);
+    await this.hooks.afterWrite?.(this.store, session, version);
+    return version;
   }
 
   private async insertNew(session: Session, resource: Resource, id = newId()): Promise<WriteResult> {
     const type = resource.resourceType;
-    const version = await writeVersion(this.store, session, type, id, null, resource, 'POST');
+    const version = await this.write(session, type, id, null, resource, 'POST');
     return { version, created: true };
   }
 
@@ -210,7 +228,7 @@ export class Repository {
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
     }
-    const version = await writeVersion(this.store, session, type, id, previous, resource, 'PUT');
+    const version = await this.write(session, type, id, previous, resource, 'PUT');
     return { version, created: !previous || previous.deleted };
   }
 

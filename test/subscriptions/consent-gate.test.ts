@@ -146,6 +146,16 @@ t.test('a resource about no patient is allowed without a Consent', async (t) => 
   t.same(await consentDecision(store, aboutGroup, AT), { allowed: true });
 });
 
+t.test('a subject the server cannot resolve to a Patient is held back', async (t) => {
+  await writeConsent(consentOf('by-identifier', 'c-by-identifier'));
+  const byIdentifier = await reportAbout('unused', (r) => { r.subject = { type: 'Patient', identifier: { system: 'urn:oid:1.2.643.100.3', value: '08765430200' } }; });
+  t.match(await consentDecision(store, byIdentifier, AT), { allowed: false, reason: 'no-active-consent', detail: /not a reference the server can check consent for/ });
+  const contained = await reportAbout('unused', (r) => { r.subject = { reference: '#p' }; });
+  t.match(await consentDecision(store, contained, AT), { allowed: false });
+  const displayOnly = await reportAbout('unused', (r) => { r.subject = { display: 'Иванов И.И.' }; });
+  t.match(await consentDecision(store, displayOnly, AT), { allowed: false });
+});
+
 t.test('an absolute patient reference names the same patient', async (t) => {
   await writeConsent(consentOf('absolute', 'c-absolute'));
   const report = await reportAbout('absolute', (r) => { r.subject = { reference: 'https://egisz.example.ru/fhir/Patient/absolute' }; });

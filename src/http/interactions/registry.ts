@@ -5,6 +5,8 @@ import { compartmentSearch } from './compartment-search.js';
 import { patientEverything } from '../../operations/patient-everything.js';
 import { validate } from '../../operations/validate.js';
 import { sign } from '../../operations/sign.js';
+import { deliveryStatus } from '../../operations/delivery-status.js';
+import { subscriptionStatus } from '../../operations/subscription-status.js';
 import { verify } from '../../operations/verify.js';
 import { create } from './create.js';
 import { remove } from './delete.js';
@@ -55,6 +57,8 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { level: 'instance', method: 'GET', path: '/:type/:id/$verify', handler: verify },
   { level: 'instance', method: 'POST', path: '/:type/:id/$sign', handler: sign },
   { level: 'instance', method: 'GET', path: '/:type/:id/$sign', handler: sign },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$delivery-status', handler: deliveryStatus },
+  { level: 'instance', method: 'GET', path: '/:type/:id/$status', handler: subscriptionStatus },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },

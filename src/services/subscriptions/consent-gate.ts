@@ -4,7 +4,7 @@
  * reach the cabinet only while the patient's consent is active). Candidate Consents are found
  * with the API's own search (`Consent?patient=…&status=active`), then each is checked in full.
  */
-import type { Consent, Resource } from 'fhir/r4.js';
+import type { Consent, Reference, Resource } from 'fhir/r4.js';
 import { parseSearch } from '../../search/index.js';
 import type { Session, Store } from '../../store/types.js';
 import { resolveChains } from '../search/chains.js';
@@ -33,9 +33,25 @@ function refused(target: CoverageTarget, looked: string[]): ConsentDecision {
   };
 }
 
+/**
+ * A subject that is no resolvable reference (an identifier only, a contained or display-only
+ * one) may still be a patient, whose consent cannot be checked: such a resource is held back.
+ */
+function unresolvedSubject(resource: Resource): string | undefined {
+  const { subject, patient } = resource as { subject?: Reference; patient?: Reference };
+  const named = patient ?? subject;
+  if (!named) return undefined;
+  const reference = named.reference;
+  if (reference && !reference.startsWith('#') && /(^|\/)[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[^/]+)?$/.test(reference)) return undefined;
+  return `the ${patient ? 'patient' : 'subject'} of ${resource.resourceType} is not a reference the server can check consent for`;
+}
+
 export async function consentDecision(store: Store, resource: Resource, at: Date, session?: Session): Promise<ConsentDecision> {
   const patient = patientOf(resource);
-  if (!patient) return { allowed: true };
+  if (!patient) {
+    const unresolved = unresolvedSubject(resource);
+    return unresolved ? { allowed: false, reason: 'no-active-consent', detail: unresolved } : { allowed: true };
+  }
   const target = { patient, type: resource.resourceType, organizations: performingOrganizations(resource), at };
   const looked: string[] = [];
   for (const doc of await activeConsents(store, patient, session)) {

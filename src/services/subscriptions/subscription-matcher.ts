@@ -1,0 +1,85 @@
+/**
+ * Matches every new version against the subscriptions of its type, in the write's own
+ * transaction, with the search API's own filter (criteria plus `_id` of the written resource),
+ * and writes what matched to the outbox in that transaction: a pending event with the
+ * subscription's next event number, or a blocked record saying why it will not be delivered.
+ */
+import type { Resource } from 'fhir/r4.js';
+import { FhirError } from '../../fhir/errors.js';
+import type { Session, Store } from '../../store/types.js';
+import { resolveChains } from '../search/chains.js';
+import { liveFilter } from '../search/live-filter.js';
+import type { Version } from '../stored-document.js';
+import { consentDecision } from './consent-gate.js';
+import { type BlockReason, OUTBOX_COLLECTION, type OutboxItem, STATE_COLLECTION, type SubscriptionState, outboxId } from './outbox.js';
+import { unconfirmedResult } from './result-hold.js';
+import type { SubscriptionDefinition } from './subscription-definition.js';
+import { SUBSCRIPTION_TYPE, SubscriptionRegistry, bumpSubscriptionGeneration } from './subscription-registry.js';
+
+interface Block {
+  reason: BlockReason;
+  detail: string;
+}
+
+async function matches(store: Store, session: Session, definition: SubscriptionDefinition, id: string): Promise<boolean> {
+  try {
+    const search = await resolveChains(store, definition.search, session);
+    return (await store.collection(definition.type).findOne({ $and: [liveFilter(search), { _id: id }] }, { session })) !== null;
+  } catch (err) {
+    if (err instanceof FhirError) return false; // a criteria chain too broad to resolve matches nothing, as its search would refuse
+    throw err;
+  }
+}
+
+async function blockOf(store: Store, session: Session, definition: SubscriptionDefinition, resource: Resource, at: Date): Promise<Block | undefined> {
+  if (definition.status === 'off') return { reason: 'subscription-off', detail: `Subscription/${definition.id} is off` };
+  if (definition.status === 'error') return { reason: 'subscription-error', detail: `Subscription/${definition.id} is in error` };
+  if (definition.consentExempt) return undefined;
+  const unconfirmed = unconfirmedResult(resource);
+  if (unconfirmed) return { reason: 'not-final', detail: unconfirmed };
+  const consent = await consentDecision(store, resource, at, session);
+  return consent.allowed ? undefined : { reason: consent.reason, detail: consent.detail };
+}
+
+async function nextEventNumber(store: Store, session: Session, subscription: string): Promise<number> {
+  const state = await store.collection<SubscriptionState>(STATE_COLLECTION)
+    .findOneAndUpdate({ _id: subscription }, { $inc: { eventCount: 1 } }, { upsert: true, returnDocument: 'after', session });
+  return state!.eventCount;
+}
+
+export class SubscriptionMatcher {
+  private readonly registry = new SubscriptionRegistry();
+
+  /** `matched` is told after each write that queued an event (the dispatcher's wake-up). */
+  constructor(private readonly matched: () => void = () => {}) {}
+
+  async afterWrite(store: Store, session: Session, version: Version): Promise<void> {
+    if (version.type === SUBSCRIPTION_TYPE) return bumpSubscriptionGeneration(store, session);
+    if (version.deleted) return;
+    const definitions = await this.registry.forType(version.type, store, session);
+    if (definitions.length === 0) return;
+    const resource = JSON.parse(version.json!) as Resource;
+    let queued = false;
+    for (const definition of definitions) {
+      if (definition.status === 'requested' || !(await matches(store, session, definition, version.id))) continue;
+      queued = (await this.record(store, session, definition, version, resource)) || queued;
+    }
+    if (queued) this.matched();
+  }
+
+  /** Writes the outbox item; true when it is an event to deliver. */
+  private async record(store: Store, session: Session, definition: SubscriptionDefinition, version: Version, resource: Resource): Promise<boolean> {
+    const now = version.lastUpdated;
+    const focus = `${version.type}/${version.id}`;
+    const block = await blockOf(store, session, definition, resource, now);
+    const common = { subscription: definition.id, focus, versionId: version.versionId, createdAt: now, nextAttemptAt: now, attempts: [] };
+    const outbox = store.collection<OutboxItem>(OUTBOX_COLLECTION);
+    if (block) {
+      await outbox.insertOne({ _id: outboxId(definition.id, 0, `${focus}/${version.versionId}`), eventNumber: 0, status: 'blocked', ...block, ...common }, { session });
+      return false;
+    }
+    const eventNumber = await nextEventNumber(store, session, definition.id);
+    await outbox.insertOne({ _id: outboxId(definition.id, eventNumber), eventNumber, status: 'pending', ...common }, { session });
+    return true;
+  }
+}
