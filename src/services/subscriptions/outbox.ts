@@ -43,6 +43,9 @@ export interface OutboxItem {
 export interface SubscriptionState {
   _id: string;
   eventCount: number;
+  /** Pending outbox items, and when the first of them is due: what the dispatcher looks for. */
+  pending: number;
+  dueAt?: Date;
   leaseOwner?: string;
   leaseUntil?: Date;
   lastSentAt?: Date;
@@ -58,4 +61,5 @@ export async function ensureOutboxIndexes(store: Store): Promise<void> {
   await outbox.createIndex({ status: 1, nextAttemptAt: 1 });
   await outbox.createIndex({ subscription: 1, status: 1, eventNumber: 1 });
   await outbox.createIndex({ focus: 1 });
+  await store.collection<SubscriptionState>(STATE_COLLECTION).createIndex({ dueAt: 1 });
 }

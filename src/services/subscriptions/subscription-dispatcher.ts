@@ -9,7 +9,7 @@
 import type { FhirResource, Subscription } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
 import type { SubscriptionSettings } from '../../config.js';
-import type { Store } from '../../store/types.js';
+import type { Filter, Store } from '../../store/types.js';
 import type { Repository } from '../repository.js';
 import type { BundleSigning } from '../signing/bundle-signing.js';
 import { type CurrentDocument, resourceOf } from '../stored-document.js';
@@ -23,6 +23,8 @@ import { SubscriptionLeases } from './subscription-leases.js';
 import { SUBSCRIPTION_TYPE, storedDefinition } from './subscription-registry.js';
 
 const IDLE_POLL_MS = 200;
+const EAGER_MS = 200;
+const EAGER_POLL_MS = 5;
 const HEARTBEAT_CHECK_MS = 1000;
 
 export interface DispatcherContext {
@@ -44,6 +46,7 @@ export class SubscriptionDispatcher {
   private woken = false;
   private stopped = true;
   private lastHeartbeatCheck = 0;
+  private eagerUntil = 0;
 
   constructor(private readonly context: DispatcherContext) {
     this.leases = new SubscriptionLeases(context.store, this.owner, context.settings.leaseSeconds * 1000);
@@ -64,9 +67,13 @@ export class SubscriptionDispatcher {
     await Promise.allSettled(this.inFlight.values());
   }
 
-  /** An event was queued: look again now rather than at the next poll. */
+  /**
+   * An event was queued: look again now rather than at the next poll. The wake comes from inside
+   * the write's transaction, before its commit, so for a moment the dispatcher keeps looking often.
+   */
   wake(): void {
     this.woken = true;
+    this.eagerUntil = Date.now() + EAGER_MS;
     if (!this.ticking && !this.stopped) this.schedule(0);
   }
 
@@ -87,38 +94,60 @@ export class SubscriptionDispatcher {
       this.context.log.error({ err }, 'subscription dispatcher tick failed');
     } finally {
       this.ticking = false;
-      if (!this.stopped) this.schedule(this.woken ? 0 : IDLE_POLL_MS);
+      if (!this.stopped) this.schedule(this.woken ? 0 : Date.now() < this.eagerUntil ? EAGER_POLL_MS : IDLE_POLL_MS);
     }
   }
 
+  private get states() {
+    return this.context.store.collection<SubscriptionState>(STATE_COLLECTION);
+  }
+
+  /** Subscriptions with pending events whose first one is due, oldest first. */
   private async startDueSubscriptions(): Promise<void> {
-    const due = await this.outbox.find({ status: 'pending', nextAttemptAt: { $lte: new Date() } }, { sort: { nextAttemptAt: 1 }, limit: 1000 }).toArray();
-    for (const subscription of new Set(due.map((item) => item.subscription))) {
+    const due = await this.states.find({ pending: { $gt: 0 }, dueAt: { $lte: new Date() } }, { sort: { dueAt: 1 }, limit: 200 }).toArray();
+    for (const { _id: subscription } of due) {
       if (this.inFlight.size >= this.context.settings.concurrency) break;
       if (this.inFlight.has(subscription)) continue;
       const run = this.deliverQueue(subscription)
+        .then((progressed) => {
+          if (progressed) this.wake();
+        })
         .catch((err: unknown) => this.context.log.error({ err, subscription }, 'subscription delivery failed'))
-        .finally(() => {
-          this.inFlight.delete(subscription);
-          this.wake();
-        });
+        .finally(() => this.inFlight.delete(subscription));
       this.inFlight.set(subscription, run);
     }
   }
 
-  /** Sends the subscription's due events in order, while it holds the lease and each one succeeds. */
-  private async deliverQueue(subscription: string): Promise<void> {
-    if (!(await this.leases.claim(subscription))) return;
+  /** Sends the subscription's due events in order while it holds the lease and each one goes; true when any did. */
+  private async deliverQueue(subscription: string): Promise<boolean> {
+    if (!(await this.leases.claim(subscription))) return false;
+    let progressed = false;
     try {
       while (!this.stopped) {
         const head = await this.outbox.findOne({ subscription, status: 'pending' }, { sort: { eventNumber: 1 } });
-        if (!head || head.nextAttemptAt > new Date()) return;
-        if (!(await this.deliverItem(head))) return;
-        if (!(await this.leases.claim(subscription))) return;
+        if (!head) return this.recount(subscription).then(() => progressed);
+        if (head.nextAttemptAt > new Date() || !(await this.deliverItem(head))) return progressed;
+        progressed = true;
+        if (!(await this.leases.claim(subscription))) return progressed;
       }
+      return progressed;
     } finally {
       await this.leases.release(subscription);
     }
+  }
+
+  /** The pending count agrees with the outbox again (it can only be off after a crash between two writes of another store). */
+  private async recount(subscription: string): Promise<void> {
+    const pending = await this.outbox.countDocuments({ subscription, status: 'pending' });
+    await this.states.updateOne({ _id: subscription }, { $set: { pending } });
+  }
+
+  /** An outbox item's new state and the subscription's queue, in one transaction. */
+  private async settle(item: OutboxItem, itemUpdate: Filter, stateUpdate: Filter): Promise<void> {
+    await this.context.store.withTransaction(async (session) => {
+      await this.outbox.updateOne({ _id: item._id, status: 'pending' }, itemUpdate, { session });
+      await this.states.updateOne({ _id: item.subscription }, stateUpdate, { session });
+    });
   }
 
   private async definitionOf(subscription: string): Promise<SubscriptionDefinition | undefined> {
@@ -127,7 +156,7 @@ export class SubscriptionDispatcher {
   }
 
   private async block(item: OutboxItem, reason: BlockReason, detail: string): Promise<true> {
-    await this.outbox.updateOne({ _id: item._id, status: 'pending' }, { $set: { status: 'blocked', reason, detail } });
+    await this.settle(item, { $set: { status: 'blocked', reason, detail } }, { $inc: { pending: -1 }, $set: { dueAt: new Date() } });
     return true;
   }
 
@@ -145,7 +174,8 @@ export class SubscriptionDispatcher {
     }
     const attempt = await this.send(definition, 'event-notification', [item], resource);
     if (attempt.ok) {
-      await this.outbox.updateOne({ _id: item._id }, { $set: { status: 'delivered', deliveredAt: new Date() }, $push: { attempts: withoutOk(attempt) } });
+      const deliveredAt = new Date();
+      await this.settle(item, { $set: { status: 'delivered', deliveredAt }, $push: { attempts: withoutOk(attempt) } }, { $inc: { pending: -1 }, $set: { dueAt: deliveredAt } });
       return true;
     }
     await this.retryOrFail(item, definition, attempt);
@@ -153,7 +183,7 @@ export class SubscriptionDispatcher {
   }
 
   private async send(definition: SubscriptionDefinition, type: NotificationType, items: OutboxItem[], resource?: FhirResource): Promise<DeliveryAttempt & { ok: boolean }> {
-    const state = await this.context.store.collection<SubscriptionState>(STATE_COLLECTION).findOne({ _id: definition.id });
+    const state = await this.states.findOne({ _id: definition.id });
     const events = items.map((item) => {
       const [focusType, focusId] = item.focus.split('/') as [string, string];
       return { eventNumber: item.eventNumber, timestamp: item.createdAt, focus: { type: focusType, id: focusId, versionId: item.versionId }, resource };
@@ -166,7 +196,7 @@ export class SubscriptionDispatcher {
     // a delivery must end inside the lease, or another process could send the next event meanwhile
     const timeoutMs = Math.min(definition.timeoutSeconds ?? this.context.settings.timeoutSeconds, this.context.settings.leaseSeconds - 1) * 1000;
     const attempt = await postNotification(definition.endpoint, definition.headers, signed, timeoutMs);
-    if (attempt.ok) await this.context.store.collection<SubscriptionState>(STATE_COLLECTION).updateOne({ _id: definition.id }, { $set: { lastSentAt: attempt.at } });
+    if (attempt.ok) await this.states.updateOne({ _id: definition.id }, { $set: { lastSentAt: attempt.at } });
     return attempt;
   }
 
@@ -176,11 +206,11 @@ export class SubscriptionDispatcher {
     const pastHorizon = attempt.at.getTime() - item.createdAt.getTime() >= retryHorizonSeconds * 1000;
     if (!pastHorizon) {
       const nextAttemptAt = new Date(attempt.at.getTime() + retryDelayMs(tries, retryBaseMs, retryMaxMs));
-      await this.outbox.updateOne({ _id: item._id }, { $set: { nextAttemptAt }, $push: { attempts: withoutOk(attempt) } });
+      await this.settle(item, { $set: { nextAttemptAt }, $push: { attempts: withoutOk(attempt) } }, { $set: { dueAt: nextAttemptAt } });
       return;
     }
     const detail = `gave up after ${tries} attempts over ${retryHorizonSeconds} s; last: ${attempt.error ?? `HTTP ${attempt.httpStatus}`}`;
-    await this.outbox.updateOne({ _id: item._id }, { $set: { status: 'failed', detail }, $push: { attempts: withoutOk(attempt) } });
+    await this.settle(item, { $set: { status: 'failed', detail }, $push: { attempts: withoutOk(attempt) } }, { $inc: { pending: -1 }, $set: { dueAt: new Date() } });
     await this.setError(definition.id, detail);
   }
 
@@ -200,15 +230,15 @@ export class SubscriptionDispatcher {
     const docs = await this.context.store.collection<CurrentDocument>(SUBSCRIPTION_TYPE).find({ deleted: false }).toArray();
     for (const definition of docs.map(storedDefinition)) {
       if (!definition?.heartbeatSeconds || definition.status !== 'active' || this.inFlight.has(definition.id)) continue;
-      const state = await this.context.store.collection<SubscriptionState>(STATE_COLLECTION).findOne({ _id: definition.id });
+      const state = await this.states.findOne({ _id: definition.id });
       if (state?.lastSentAt && Date.now() - state.lastSentAt.getTime() < definition.heartbeatSeconds * 1000) continue;
       await this.heartbeat(definition);
     }
   }
 
   private async heartbeat(definition: SubscriptionDefinition): Promise<void> {
-    const states = this.context.store.collection<SubscriptionState>(STATE_COLLECTION);
-    await states.updateOne({ _id: definition.id }, { $setOnInsert: { eventCount: 0 } }, { upsert: true });
+    const states = this.states;
+    await states.updateOne({ _id: definition.id }, { $setOnInsert: { eventCount: 0, pending: 0 } }, { upsert: true });
     if (!(await this.leases.claim(definition.id))) return;
     try {
       const attempt = await this.send(definition, 'heartbeat', []);

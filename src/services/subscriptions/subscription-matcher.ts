@@ -41,9 +41,11 @@ async function blockOf(store: Store, session: Session, definition: SubscriptionD
   return consent.allowed ? undefined : { reason: consent.reason, detail: consent.detail };
 }
 
-async function nextEventNumber(store: Store, session: Session, subscription: string): Promise<number> {
-  const state = await store.collection<SubscriptionState>(STATE_COLLECTION)
-    .findOneAndUpdate({ _id: subscription }, { $inc: { eventCount: 1 } }, { upsert: true, returnDocument: 'after', session });
+/** The next event number; a subscription with nothing else pending becomes due now (one behind a failing event waits for it). */
+async function nextEventNumber(store: Store, session: Session, subscription: string, now: Date): Promise<number> {
+  const states = store.collection<SubscriptionState>(STATE_COLLECTION);
+  const state = await states.findOneAndUpdate({ _id: subscription }, { $inc: { eventCount: 1, pending: 1 } }, { upsert: true, returnDocument: 'after', session });
+  if (state!.pending === 1) await states.updateOne({ _id: subscription }, { $set: { dueAt: now } }, { session });
   return state!.eventCount;
 }
 
@@ -78,7 +80,7 @@ export class SubscriptionMatcher {
       await outbox.insertOne({ _id: outboxId(definition.id, 0, `${focus}/${version.versionId}`), eventNumber: 0, status: 'blocked', ...block, ...common }, { session });
       return false;
     }
-    const eventNumber = await nextEventNumber(store, session, definition.id);
+    const eventNumber = await nextEventNumber(store, session, definition.id, now);
     await outbox.insertOne({ _id: outboxId(definition.id, eventNumber), eventNumber, status: 'pending', ...common }, { session });
     return true;
   }
