@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { client } from '../support/fhir-client.js';
 import { patient } from '../support/fixtures.js';
@@ -61,4 +62,30 @@ t.test('every search parameter claimed is understood, never reported as unknown'
       t.equal(res.status, 200, `${entry.type}?${param.name} (${param.type}) ${res.status === 200 ? '' : JSON.stringify(res.body?.issue?.[0]?.diagnostics)}`);
     }
   }
+});
+
+t.test('the subscription operations are declared with their OperationDefinitions and answer', async (t) => {
+  const definition = (file: string) => JSON.parse(readFileSync(new URL(`../../conformance/operation-definitions/${file}`, import.meta.url), 'utf8'));
+  const deliveryStatus = definition('delivery-status.json');
+  const subscriptionStatus = definition('subscription-status.json');
+  const operationsOf = (entry: any) => entry.operation.map((o: any) => `${o.name} ${o.definition}`);
+  for (const entry of statement.rest[0].resource) {
+    t.ok(operationsOf(entry).includes(`delivery-status ${deliveryStatus.url}`), `${entry.type} declares $delivery-status`);
+    t.equal(operationsOf(entry).includes(`status ${subscriptionStatus.url}`), entry.type === 'Subscription', `$status ${entry.type === 'Subscription' ? 'is' : 'is not'} declared on ${entry.type}`);
+  }
+  for (const operation of [deliveryStatus, subscriptionStatus]) {
+    const outcome = (await fhir.post('/OperationDefinition/$validate', operation)).body;
+    t.same(outcome.issue.filter((issue: any) => ['error', 'fatal'].includes(issue.severity)), [], `${operation.url} is a valid OperationDefinition`);
+  }
+
+  const created = await fhir.post('/Patient', patient());
+  const delivery = await fhir.get(`/Patient/${created.body.id}/$delivery-status`);
+  t.equal(delivery.status, 200, '$delivery-status answers');
+  t.same(delivery.body.parameter, [{ name: 'matched', valueInteger: 0 }]);
+  const subscription = await fhir.post('/Subscription', {
+    resourceType: 'Subscription', status: 'requested', reason: 'r', criteria: 'Observation?status=final', channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/x' },
+  });
+  const status = await fhir.get(`/Subscription/${subscription.body.id}/$status`);
+  t.equal(status.status, 200, '$status answers');
+  t.same(status.body.parameter.map((p: any) => p.name), subscriptionStatus.parameter.filter((p: any) => p.min > 0).map((p: any) => p.name), 'with the parameters its definition requires');
 });

@@ -22,6 +22,17 @@ function ownOperation(file: string): { name: string; definition: string } {
 }
 
 const BUNDLE_OPERATIONS = [ownOperation('sign.json'), ownOperation('verify.json')];
+/** Every type: which subscriptions a resource matched and how their notifications went. */
+const DELIVERY_STATUS = ownOperation('delivery-status.json');
+const SUBSCRIPTION_OPERATIONS = [ownOperation('subscription-status.json')];
+
+/** The operations only some types have. */
+function typeOperations(type: string): { name: string; definition: string }[] {
+  if (type === 'Patient') return [PATIENT_EVERYTHING];
+  if (type === 'Bundle') return BUNDLE_OPERATIONS;
+  if (type === 'Subscription') return SUBSCRIPTION_OPERATIONS;
+  return [];
+}
 
 function codesAt(levels: string[]): string[] {
   const codes = INTERACTIONS.filter((i) => i.code && levels.includes(i.level)).flatMap((i) => [i.code!].flat());
@@ -46,7 +57,7 @@ function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRe
     ...supportedProfiles(type),
     searchInclude: supportedIncludes(type),
     searchRevInclude: supportedRevIncludes(type),
-    operation: [REINDEX_OPERATION, VALIDATE, ...(type === 'Patient' ? [PATIENT_EVERYTHING] : []), ...(type === 'Bundle' ? BUNDLE_OPERATIONS : [])],
+    operation: [REINDEX_OPERATION, VALIDATE, DELIVERY_STATUS, ...typeOperations(type)],
   };
 }
 
