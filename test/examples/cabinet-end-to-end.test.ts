@@ -3,7 +3,7 @@
  * to the server reach the cabinet as signed notifications, the cabinet verifies them against the
  * server's own signing certificate, and the patient sees them on the cabinet's page.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { CodeableConcept, Consent, Observation, Parameters, ParametersParameter } from 'fhir/r4.js';
@@ -13,8 +13,8 @@ import { buildReceiver } from '../../examples/patient-cabinet/receiver.js';
 import { loadConfig } from '../../src/config.js';
 import { client } from '../support/fhir-client.js';
 import { startServer } from '../support/server.js';
+import { browserSkip, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PATIENT = 'cabinet-patient';
 
 const server = await startServer({ subscriptions: { ...loadConfig({}).subscriptions, retryBaseMs: 40, retryMaxMs: 200, timeoutSeconds: 2, leaseSeconds: 5 } });
@@ -167,20 +167,10 @@ t.test("the patient's page lists the final results newest first and charts them 
   t.same(trendValuesOf(html), TREND_IN_TIME_ORDER, 'one point per final value, oldest first');
 });
 
-async function loadPlaywright(): Promise<typeof import('playwright-core') | undefined> {
-  try {
-    return await import('playwright-core');
-  } catch {
-    return undefined;
-  }
-}
-
-const playwright = await loadPlaywright();
-const browserSkip = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed` : !playwright ? 'playwright-core is not installed' : false;
 
 t.test("the patient's page in Chromium", { skip: browserSkip }, async (t) => {
   await waitUntil(() => cabinetRecordOf(subscriptionId), (found) => (found?.lastEventNumber ?? 0) >= eventCount);
-  const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`${cabinetBase}/patients/${PATIENT}`);

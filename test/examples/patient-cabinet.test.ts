@@ -12,12 +12,12 @@ import { signBundle, type SignatureFormat } from '../../src/services/signing/bun
 import type { KeySigner } from '../../src/services/signing/signer.js';
 import { notificationBundle, type NotificationType, type PayloadContent } from '../../src/services/subscriptions/notification-bundle.js';
 import { testPki } from '../support/test-pki.js';
+import { browserSkip, launchChromium } from '../support/chromium.js';
 
 const pki = await testPki();
 const serverSigner = pki.signerFor(pki.ecLeaf);
 const BASE_URL = 'https://fhir.example.ru/fhir';
 const SUBSCRIPTION = `${BASE_URL}/Subscription/lab-results`;
-const CHROMIUM = '/usr/bin/chromium';
 const MAIN = new URL('../../examples/patient-cabinet/main.ts', import.meta.url).pathname;
 
 const HEMOGLOBIN: CodeableConcept = { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin [Mass/volume] in Blood' }], text: 'Гемоглобин' };
@@ -324,21 +324,11 @@ t.test('main.ts without TRUST_CERT says so and exits', async (t) => {
   t.match(stderr.join(''), /TRUST_CERT/);
 });
 
-async function loadPlaywright(): Promise<typeof import('playwright-core') | undefined> {
-  try {
-    return await import('playwright-core');
-  } catch {
-    return undefined;
-  }
-}
-
-const playwright = await loadPlaywright();
-const browserSkip = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed` : !playwright ? 'playwright-core is not installed' : false;
 
 t.test("the patient's page in Chromium", { skip: browserSkip }, async (t) => {
   const cabinet = await startCabinet(t);
   await cabinet.send(labHistory);
-  const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   const requested: string[] = [];
