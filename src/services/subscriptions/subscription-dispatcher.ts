@@ -136,10 +136,17 @@ export class SubscriptionDispatcher {
     }
   }
 
-  /** The pending count agrees with the outbox again (it can only be off after a crash between two writes of another store). */
+  /**
+   * No pending item while the state counts some (only after a crash between two writes of another
+   * store): the count is set from the outbox, in a transaction, so an event queued meanwhile is not lost.
+   */
   private async recount(subscription: string): Promise<void> {
-    const pending = await this.outbox.countDocuments({ subscription, status: 'pending' });
-    await this.states.updateOne({ _id: subscription }, { $set: { pending } });
+    await this.context.store.withTransaction(async (session) => {
+      const state = await this.states.findOne({ _id: subscription }, { session });
+      if (!state || state.pending <= 0) return;
+      const pending = await this.outbox.countDocuments({ subscription, status: 'pending' }, { session });
+      await this.states.updateOne({ _id: subscription }, { $set: { pending, dueAt: new Date() } }, { session });
+    });
   }
 
   /** An outbox item's new state and the subscription's queue, in one transaction. */
