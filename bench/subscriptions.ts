@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, DiagnosticReport, Parameters } from 'fhir/r4.js';
 import { type Child, startChild } from './processes.js';
+import { cabinetConsent, labReport } from '../test/support/cabinet-fixtures.ts';
 
 const RATE = 200;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
@@ -78,22 +79,8 @@ class Receiver {
   }
 }
 
-function consent(patient: string): object {
-  return {
-    resourceType: 'Consent', status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-    patient: { reference: `Patient/${patient}` }, dateTime: '2026-01-01', organization: [{ reference: 'Organization/lab1' }],
-    provision: { type: 'permit', period: { start: '2026-01-01' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'DiagnosticReport' }] },
-  };
-}
-
 function report(patient: string, n: number): string {
-  return JSON.stringify({
-    resourceType: 'DiagnosticReport', status: 'final', code: { text: `Общий анализ крови ${n}` },
-    subject: { reference: `Patient/${patient}` }, performer: [{ reference: 'Organization/lab1' }],
-  });
+  return JSON.stringify(labReport(patient, 'final', `Общий анализ крови ${n}`));
 }
 
 async function send(base: string, method: string, path: string, body: object): Promise<void> {
@@ -106,7 +93,7 @@ async function enrol(base: string, receiver: Receiver, patients: string[], conse
   await send(base, 'PUT', 'Organization/lab1', { resourceType: 'Organization', id: 'lab1', name: 'Лаборатория' });
   for (const patient of patients) {
     await send(base, 'PUT', `Patient/${patient}`, { resourceType: 'Patient', id: patient });
-    if (consented(patient)) await send(base, 'POST', 'Consent', consent(patient));
+    if (consented(patient)) await send(base, 'POST', 'Consent', cabinetConsent(patient));
     await send(base, 'POST', 'Subscription', {
       resourceType: 'Subscription', status: 'requested', reason: 'Результаты в личный кабинет', criteria: `DiagnosticReport?patient=Patient/${patient}`,
       channel: { type: 'rest-hook', endpoint: receiver.url, payload: 'application/fhir+json' },

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { client } from '../support/fhir-client.js';
 import { startServer } from '../support/server.js';
 import { browserSkip, launchChromium } from '../support/chromium.js';
+import { cabinetConsent } from '../support/cabinet-fixtures.js';
 
 const PATIENT = 'cabinet-patient';
 
@@ -51,17 +52,6 @@ const EXPECTED_ROWS = [
   '|02.07.2026 09:10|Гемоглобин|(Показатель)|124,5 г/л|окончательный|',
 ];
 const TREND_IN_TIME_ORDER = ['124.5', '118', '131', '142'];
-
-function consent(): Consent {
-  return {
-    resourceType: 'Consent', status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-    patient: { reference: `Patient/${PATIENT}` }, dateTime: '2026-01-01', organization: [{ reference: 'Organization/lab1' }],
-    provision: { type: 'permit', period: { start: '2026-01-01' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }] },
-  };
-}
 
 function observation(status: Observation['status'], { value, effective }: Measurement): Observation {
   return {
@@ -116,7 +106,7 @@ function trendValuesOf(html: string): string[] {
 
 await fhir.put('/Organization/lab1', { resourceType: 'Organization', id: 'lab1', name: 'Лаборатория' });
 await fhir.put(`/Patient/${PATIENT}`, { resourceType: 'Patient', id: PATIENT, name: [{ family: 'Петрова', given: ['Анна'] }] });
-await created('/Consent', consent());
+await created('/Consent', cabinetConsent(PATIENT, ['Observation']));
 const subscriptionId = await created('/Subscription', {
   resourceType: 'Subscription', status: 'requested', reason: 'Результаты анализов в личный кабинет',
   criteria: `Observation?patient=Patient/${PATIENT}`,

@@ -12,26 +12,12 @@ import t, { type Test } from 'tap';
 import { captureEndpoint, type CaptureEndpoint, type Received } from '../support/capture-endpoint.js';
 import { client } from '../support/fhir-client.js';
 import { type ServerProcess, spawnServer } from '../support/server-process.js';
+import { cabinetConsent, labReport } from '../support/cabinet-fixtures.js';
 
 type Fhir = ReturnType<typeof client>;
 
 const embeddedOnly = process.env.MONGODB_URI ? 'processes sharing one DATA_DIR exercise the embedded engine' : false;
 const DELIVERY_SETTINGS = { SUBSCRIPTION_RETRY_BASE_MS: '50', SUBSCRIPTION_RETRY_MAX_MS: '500', SUBSCRIPTION_TIMEOUT: '2', SUBSCRIPTION_LEASE: '4' };
-
-function consent(patient: string): Consent {
-  return {
-    resourceType: 'Consent', status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-    patient: { reference: `Patient/${patient}` }, dateTime: '2026-01-01', organization: [{ reference: 'Organization/lab1' }],
-    provision: { type: 'permit', period: { start: '2026-01-01' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'DiagnosticReport' }] },
-  };
-}
-
-function report(patient: string, text: string): DiagnosticReport {
-  return { resourceType: 'DiagnosticReport', status: 'final', code: { text }, subject: { reference: `Patient/${patient}` }, performer: [{ reference: 'Organization/lab1' }] };
-}
 
 async function created(answer: Promise<{ status: number; text: string; body: any }>): Promise<string> {
   const { status, text, body } = await answer;
@@ -42,7 +28,7 @@ async function created(answer: Promise<{ status: number; text: string; body: any
 /** A patient, optionally with consent, and a full-resource rest-hook Subscription to their results; the Subscription id. */
 async function cabinetPatient(fhir: Fhir, endpoint: CaptureEndpoint, patient: string, consented: boolean): Promise<string> {
   await created(fhir.put(`/Patient/${patient}`, { resourceType: 'Patient', id: patient }));
-  if (consented) await created(fhir.post('/Consent', consent(patient)));
+  if (consented) await created(fhir.post('/Consent', cabinetConsent(patient)));
   return created(fhir.post('/Subscription', {
     resourceType: 'Subscription', status: 'requested', reason: 'Результаты в личный кабинет',
     criteria: `DiagnosticReport?patient=Patient/${patient}`,
@@ -87,7 +73,7 @@ t.test('two processes on one store share the deliveries: each event exactly once
   const written = new Map<string, string[]>(patients.map((patient) => [patient, []]));
   await Promise.all(patients.map(async (patient, i) => {
     for (let round = 0; round < perPatient; round++) {
-      written.get(patient)!.push(await created(servers[(i + round) % 2]!.post('/DiagnosticReport', report(patient, `result ${round}`))));
+      written.get(patient)!.push(await created(servers[(i + round) % 2]!.post('/DiagnosticReport', labReport(patient, 'final', `result ${round}`))));
     }
   }));
   const total = patients.length * perPatient;
@@ -133,7 +119,7 @@ t.test('kill -9 twice during a stream of results: every acknowledged consented r
     while (acknowledged.size < total && Date.now() < deadline) {
       const patient = patients[sent++ % patients.length]!;
       try {
-        const answer = await fhir.post('/DiagnosticReport', report(patient, `stream ${sent}`));
+        const answer = await fhir.post('/DiagnosticReport', labReport(patient, 'final', `stream ${sent}`));
         if (answer.status === 201) acknowledged.set(answer.body.id, patient);
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 20)); // the server is down or restarting

@@ -8,6 +8,7 @@ import { verifyBundleSignature } from '../../src/services/signing/signature-veri
 import { captureEndpoint, type CaptureEndpoint } from '../support/capture-endpoint.js';
 import { client } from '../support/fhir-client.js';
 import { startServer } from '../support/server.js';
+import { cabinetConsent, labReport } from '../support/cabinet-fixtures.js';
 
 const FAST: SubscriptionSettings = { ...loadConfig({}).subscriptions, retryBaseMs: 40, retryMaxMs: 200, retryHorizonSeconds: 3600, timeoutSeconds: 2, leaseSeconds: 5 };
 const server = await startServer({ subscriptions: FAST });
@@ -22,22 +23,6 @@ async function newPatient(): Promise<string> {
   return id;
 }
 await fhir.put('/Organization/lab1', { resourceType: 'Organization', id: 'lab1', name: 'Лаборатория' });
-
-function consent(patient: string, changes: Partial<Consent> = {}): Consent {
-  return {
-    resourceType: 'Consent', status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-    patient: { reference: `Patient/${patient}` }, dateTime: '2026-01-01', organization: [{ reference: 'Organization/lab1' }],
-    provision: { type: 'permit', period: { start: '2026-01-01' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'DiagnosticReport' }] },
-    ...changes,
-  };
-}
-
-function report(patient: string, status: DiagnosticReport['status'] = 'final', text = 'Общий анализ крови'): DiagnosticReport {
-  return { resourceType: 'DiagnosticReport', status, code: { text }, subject: { reference: `Patient/${patient}` }, performer: [{ reference: 'Organization/lab1' }] };
-}
 
 async function subscribe(endpoint: CaptureEndpoint, patient: string, changes: Partial<Subscription> = {}): Promise<string> {
   const created = await fhir.post('/Subscription', {
@@ -79,10 +64,10 @@ t.test('a final result with active consent reaches the endpoint, signed, as a Ba
   const endpoint = await captureEndpoint();
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
-  await fhir.post('/Consent', consent(patient));
+  await fhir.post('/Consent', cabinetConsent(patient));
   const subscription = await subscribe(endpoint, patient);
   t.equal((await fhir.get(`/Subscription/${subscription}`)).body.status, 'active', 'requested becomes active');
-  const reportId = await postReport(report(patient));
+  const reportId = await postReport(labReport(patient));
 
   const [received] = await endpoint.waitFor(1);
   t.ok(received, 'delivered');
@@ -106,9 +91,9 @@ t.test('id-only subscriptions carry the URL of the result, not the result', asyn
   const endpoint = await captureEndpoint();
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
-  await fhir.post('/Consent', consent(patient));
+  await fhir.post('/Consent', cabinetConsent(patient));
   await subscribe(endpoint, patient, { channel: { type: 'rest-hook', endpoint: endpoint.url } });
-  const reportId = await postReport(report(patient));
+  const reportId = await postReport(labReport(patient));
   const [received] = await endpoint.waitFor(1);
   t.match(received?.bundle.entry?.[1]?.fullUrl, new RegExp(`/DiagnosticReport/${reportId}$`));
   t.equal(received?.bundle.entry?.[1]?.resource, undefined);
@@ -119,10 +104,10 @@ t.test('failed deliveries are retried with back-off, in event order', async (t) 
   t.teardown(() => endpoint.close());
   endpoint.answer = (n) => (n <= 3 ? 503 : 200);
   const patient = await newPatient();
-  await fhir.post('/Consent', consent(patient));
+  await fhir.post('/Consent', cabinetConsent(patient));
   await subscribe(endpoint, patient);
-  const first = await postReport(report(patient, 'final', 'first'));
-  await postReport(report(patient, 'final', 'second'));
+  const first = await postReport(labReport(patient, 'final', 'first'));
+  await postReport(labReport(patient, 'final', 'second'));
   const received = await endpoint.waitFor(2);
   t.same(received.map((r) => r.eventNumbers[0]), [1, 2], 'event 2 waits for event 1');
   const [delivery] = await until(() => deliveries(first), (d) => part(d[0], 'status')?.valueCode === 'delivered');
@@ -142,9 +127,9 @@ t.test('after the retry horizon the event fails and the subscription goes to err
   endpoint.answer = () => 500;
   await other.put('/Patient/px', { resourceType: 'Patient', id: 'px' });
   await other.put('/Organization/lab1', { resourceType: 'Organization', id: 'lab1', name: 'Лаборатория' });
-  await other.post('/Consent', consent('px'));
+  await other.post('/Consent', cabinetConsent('px'));
   const created = await other.post('/Subscription', { resourceType: 'Subscription', status: 'requested', reason: 'r', criteria: 'DiagnosticReport?patient=Patient/px', channel: { type: 'rest-hook', endpoint: endpoint.url } });
-  await other.post('/DiagnosticReport', report('px'));
+  await other.post('/DiagnosticReport', labReport('px'));
   const subscription = await until(() => other.get(`/Subscription/${created.body.id}`), (answer) => answer.body.status === 'error', 15_000);
   t.equal(subscription.body.status, 'error');
   t.match(subscription.body.error, /gave up after \d+ attempts.*HTTP 500/);
@@ -158,20 +143,20 @@ t.test('consent: none blocks, granted delivers, revoked and expired stop what is
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
   await subscribe(endpoint, patient);
-  const withoutConsent = await postReport(report(patient, 'final', 'without consent'));
+  const withoutConsent = await postReport(labReport(patient, 'final', 'without consent'));
   const [blocked] = await deliveries(withoutConsent);
   t.equal(part(blocked, 'status')?.valueCode, 'blocked');
   t.equal(part(blocked, 'reason')?.valueCode, 'no-active-consent');
   t.match(part(blocked, 'detail')?.valueString, new RegExp(`Patient/${patient} has no active Consent`));
 
-  const granted = await fhir.post('/Consent', consent(patient));
-  await postReport(report(patient, 'final', 'with consent'));
+  const granted = await fhir.post('/Consent', cabinetConsent(patient));
+  await postReport(labReport(patient, 'final', 'with consent'));
   t.equal((await endpoint.waitFor(1)).length, 1, 'delivered once consent is granted');
 
   endpoint.answer = () => 503; // the next one cannot be delivered yet...
-  const waiting = await postReport(report(patient, 'final', 'waiting'));
+  const waiting = await postReport(labReport(patient, 'final', 'waiting'));
   await until(() => deliveries(waiting), (d) => (d[0]?.part ?? []).filter((p) => p.name === 'attempt').length >= 1);
-  await fhir.put(`/Consent/${granted.body.id}`, { ...consent(patient), id: granted.body.id, status: 'rejected' }); // ...and the patient revokes
+  await fhir.put(`/Consent/${granted.body.id}`, { ...cabinetConsent(patient), id: granted.body.id, status: 'rejected' }); // ...and the patient revokes
   endpoint.answer = () => 200;
   const [stopped] = await until(() => deliveries(waiting), (d) => part(d[0], 'status')?.valueCode !== 'pending');
   t.equal(part(stopped, 'status')?.valueCode, 'blocked', 'revocation stops the undelivered notification');
@@ -179,9 +164,9 @@ t.test('consent: none blocks, granted delivers, revoked and expired stop what is
   t.equal(endpoint.events().length, 1, 'what was delivered stays, nothing more arrives');
 
   const expiredPatient = await newPatient();
-  await fhir.post('/Consent', consent(expiredPatient, { provision: { type: 'permit', period: { start: '2025-01-01', end: '2025-12-31' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'DiagnosticReport' }] } }));
+  await fhir.post('/Consent', cabinetConsent(expiredPatient, ['DiagnosticReport'], { provision: { type: 'permit', period: { start: '2025-01-01', end: '2025-12-31' }, class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'DiagnosticReport' }] } }));
   await subscribe(endpoint, expiredPatient);
-  const late = await postReport(report(expiredPatient));
+  const late = await postReport(labReport(expiredPatient));
   const [expired] = await deliveries(late);
   t.equal(part(expired, 'reason')?.valueCode, 'no-active-consent', 'an expired consent allows nothing');
 });
@@ -190,12 +175,12 @@ t.test('results that are not final are held back; the final version goes', async
   const endpoint = await captureEndpoint();
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
-  await fhir.post('/Consent', consent(patient));
+  await fhir.post('/Consent', cabinetConsent(patient));
   await subscribe(endpoint, patient);
-  const reportId = await postReport(report(patient, 'preliminary'));
+  const reportId = await postReport(labReport(patient, 'preliminary'));
   const [held] = await deliveries(reportId);
   t.equal(part(held, 'reason')?.valueCode, 'not-final');
-  await fhir.put(`/DiagnosticReport/${reportId}`, { ...report(patient, 'final'), id: reportId });
+  await fhir.put(`/DiagnosticReport/${reportId}`, { ...labReport(patient, 'final'), id: reportId });
   const [received] = await endpoint.waitFor(1);
   t.same(received?.eventNumbers, [1], 'the held-back version used no event number');
   t.equal((received?.bundle.entry?.[1]?.resource as DiagnosticReport).meta?.versionId, '2');
@@ -207,7 +192,7 @@ t.test('a consent-exempt subscription (a clinic system) gets every matching vers
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
   await subscribe(endpoint, patient, { meta: { tag: [{ system: 'urn:egisz-fhir-server:subscription', code: 'consent-exempt' }] } });
-  await postReport(report(patient, 'preliminary'));
+  await postReport(labReport(patient, 'preliminary'));
   t.equal((await endpoint.waitFor(1)).length, 1, 'without consent and before it is final');
 });
 
@@ -215,11 +200,11 @@ t.test('a subscription turned off blocks its matches, with the reason', async (t
   const endpoint = await captureEndpoint();
   t.teardown(() => endpoint.close());
   const patient = await newPatient();
-  await fhir.post('/Consent', consent(patient));
+  await fhir.post('/Consent', cabinetConsent(patient));
   const subscription = await subscribe(endpoint, patient);
   const current = (await fhir.get(`/Subscription/${subscription}`)).body;
   await fhir.put(`/Subscription/${subscription}`, { ...current, status: 'off' });
-  const reportId = await postReport(report(patient));
+  const reportId = await postReport(labReport(patient));
   const [blocked] = await deliveries(reportId);
   t.equal(part(blocked, 'reason')?.valueCode, 'subscription-off');
   await new Promise((r) => setTimeout(r, 300));
