@@ -1,3 +1,4 @@
+import { type AuthSettings, authSettingsOf } from './auth/auth-settings.js';
 import type { ProfileMode, ValidationMode } from './validation/validator.js';
 
 /** Server settings, read once from the environment and checked with a clear message per bad value. */
@@ -20,6 +21,7 @@ export interface Config {
   attachmentLimit: number;
   signing: SigningSettings;
   subscriptions: SubscriptionSettings;
+  auth: AuthSettings;
 }
 
 /** How the subscription dispatcher delivers. */
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attachmentLimit: integer(env, 'ATTACHMENT_LIMIT', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     signing: signingSettingsOf(env),
     subscriptions: subscriptionSettingsOf(env),
+    auth: authSettingsOf(env),
   };
 }
 

@@ -49,12 +49,18 @@ function jwksUrlOf(raw: string | undefined): string | undefined {
 function requireKeySource(settings: AuthSettings): void {
   if (settings.jwksFile && settings.jwksUrl) throw new ConfigError('Set either AUTH_JWKS_FILE or AUTH_JWKS_URL, not both');
   if (!settings.jwksFile && !settings.jwksUrl) {
-    throw new ConfigError('AUTH=on needs AUTH_JWKS_FILE or AUTH_JWKS_URL (the token issuer\'s public keys), or set AUTH=off');
+    if (settings.issuer) throw new ConfigError('AUTH_ISSUER is set but not the issuer\'s keys: set AUTH_JWKS_FILE or AUTH_JWKS_URL too');
+    return; // no issuer configured: the server trusts its development key set (see developmentAuth)
   }
   if (!settings.issuer) throw new ConfigError('AUTH=on needs AUTH_ISSUER (the "iss" of accepted tokens), or set AUTH=off');
 }
 
-/** The AUTH_* settings; with AUTH=on a key source and the issuer are required. */
+/** Whether the server runs with auth on but no issuer configured, trusting the development key set in DATA_DIR. */
+export function usesDevelopmentKeys(settings: AuthSettings): boolean {
+  return settings.mode === 'on' && !settings.jwksFile && !settings.jwksUrl;
+}
+
+/** The AUTH_* settings; with AUTH=on a configured key source needs its issuer. */
 export function authSettingsOf(env: NodeJS.ProcessEnv): AuthSettings {
   const settings: AuthSettings = {
     mode: modeOf(env.AUTH),

@@ -19,8 +19,11 @@ import { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
 import { handleError } from './error-handler.js';
+import { registerAuthentication } from './authentication.js';
 import type { FhirRequest } from './fhir-request.js';
-import { INTERACTIONS, type HttpMethod } from './interactions/registry.js';
+import { INTERACTIONS, type HttpMethod, type InteractionRoute } from './interactions/registry.js';
+import { assertPermitted } from '../auth/authorization.js';
+import { permissionsFor } from '../auth/route-permissions.js';
 import { loggerOptions } from './logging.js';
 import { send } from './send.js';
 import { asksForSignature, signedResponse } from './signed-response.js';
@@ -55,14 +58,16 @@ function toFhirRequest(request: FastifyRequest, config: Config): FhirRequest {
     headers: request.headers as Record<string, string | undefined>,
     body: request.body instanceof URLSearchParams ? undefined : request.body,
     baseUrl: baseUrlOf(request, config),
+    client: request.fhirClient,
   };
 }
 
 function registerInteractions(app: FastifyInstance, context: ServerContext): void {
   const methodsByPath = new Map<string, Set<HttpMethod>>();
-  for (const { method, path, handler } of INTERACTIONS) {
+  for (const interaction of INTERACTIONS) {
+    const { method, path } = interaction;
     methodsByPath.set(path, (methodsByPath.get(path) ?? new Set()).add(method));
-    app.route({ method, url: FHIR_BASE_PATH + path, handler: route(handler, context) });
+    app.route({ method, url: FHIR_BASE_PATH + path, handler: route(interaction, context) });
   }
   for (const [path, methods] of methodsByPath) {
     const others = ALL_METHODS.filter((m) => !methods.has(m));
@@ -74,11 +79,12 @@ function registerInteractions(app: FastifyInstance, context: ServerContext): voi
   }
 }
 
-function route(handler: InteractionHandler, context: ServerContext) {
+function route(interaction: InteractionRoute, context: ServerContext) {
   return async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const fhirRequest = toFhirRequest(request, context.config);
+    assertPermitted(fhirRequest.client, permissionsFor(interaction, fhirRequest));
     const signed = asksForSignature(fhirRequest);
-    const response = await handler(fhirRequest, context);
+    const response = await interaction.handler(fhirRequest, context);
     return send(reply, fhirRequest, signed ? signedResponse(fhirRequest, response, context) : response);
   };
 }
@@ -114,6 +120,7 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);
+  await registerAuthentication(app, config, config.baseUrl ?? `http://localhost:${config.port}${FHIR_BASE_PATH}`);
   app.setNotFoundHandler(async (request) => {
     throw new FhirError('FHIR_ERR_ROUTE_NOT_FOUND', [request.method, request.url.split('?')[0]!.slice(0, 200)]);
   });

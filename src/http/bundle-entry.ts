@@ -16,6 +16,8 @@ import { matchInteraction } from './interaction-router.js';
 import { parsePrefer } from './prefer.js';
 import { bodyText } from './send.js';
 import type { ServerContext } from './server-context.js';
+import { assertPermitted } from '../auth/authorization.js';
+import { permissionsFor } from '../auth/route-permissions.js';
 
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
@@ -39,6 +41,7 @@ function entryRequest(entry: BundleRequestEntry, method: string, bundleRequest: 
     },
     body: entry.method === 'PATCH' ? jsonPatchOfBinary(entry.resource) : entry.resource,
     baseUrl: bundleRequest.baseUrl,
+    client: bundleRequest.client,
   };
 }
 
@@ -51,6 +54,7 @@ export async function dispatchEntry(entry: BundleRequestEntry, bundleRequest: Fh
     throw new FhirError('FHIR_ERR_ENTRY_INVALID', ['an entry may not be another batch or transaction']);
   }
   const request = entryRequest(entry, method, bundleRequest, match.params);
+  assertPermitted(request.client, permissionsFor(match.route, request));
   return { request, response: await match.route.handler(request, context) };
 }
 

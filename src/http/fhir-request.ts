@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4.js';
+import type { AuthenticatedClient } from '../auth/token-verifier.js';
 import type { Version } from '../services/stored-document.js';
 import type { ValidationIssue } from '../validation/issue.js';
 
@@ -15,6 +16,8 @@ export interface FhirRequest {
   body?: unknown;
   /** The FHIR base URL the client used, without a trailing slash. */
   baseUrl: string;
+  /** Who the bearer token speaks for; absent when authentication is off (AUTH=off). */
+  client?: AuthenticatedClient;
 }
 
 /** What a handler answers; the HTTP edge turns it into status, headers and body. */

@@ -1,6 +1,6 @@
 /** AUTH_* settings: defaults, what AUTH=on requires, and a ConfigError naming each bad variable. */
 import t from 'tap';
-import { authSettingsOf } from '../../src/auth/auth-settings.js';
+import { authSettingsOf, usesDevelopmentKeys } from '../../src/auth/auth-settings.js';
 import { ConfigError } from '../../src/config.js';
 
 const ISSUER = 'urn:egisz-fhir-server:dev-issuer';
@@ -15,7 +15,7 @@ function configErrorOf(env: Record<string, string>): string {
   return 'no error';
 }
 
-t.test('AUTH is on by default and needs a key source and the issuer', async (t) => {
+t.test('AUTH is on by default; a key source needs its issuer, and none means the development keys', async (t) => {
   t.same(authSettingsOf({ AUTH_JWKS_FILE: './data/auth/dev-jwks.json', AUTH_ISSUER: ISSUER }), {
     mode: 'on',
     jwksFile: './data/auth/dev-jwks.json',
@@ -24,7 +24,10 @@ t.test('AUTH is on by default and needs a key source and the issuer', async (t) 
     audience: undefined,
     clockSkewSeconds: 60,
   });
-  t.match(configErrorOf({ AUTH_ISSUER: ISSUER }), /^AUTH=on needs AUTH_JWKS_FILE or AUTH_JWKS_URL/);
+  t.match(configErrorOf({ AUTH_ISSUER: ISSUER }), /^AUTH_ISSUER is set but not the issuer's keys/);
+  t.equal(usesDevelopmentKeys(authSettingsOf({})), true, 'nothing configured: the development key set');
+  t.equal(usesDevelopmentKeys(authSettingsOf({ AUTH_JWKS_FILE: 'a.json', AUTH_ISSUER: ISSUER })), false);
+  t.equal(usesDevelopmentKeys(authSettingsOf({ AUTH: 'off' })), false);
   t.match(configErrorOf({ AUTH: 'on', AUTH_JWKS_URL: 'https://idp.example.ru/jwks' }), /^AUTH=on needs AUTH_ISSUER/);
   t.match(configErrorOf({ AUTH_JWKS_FILE: 'a.json', AUTH_JWKS_URL: 'https://idp.example.ru/jwks', AUTH_ISSUER: ISSUER }), 'Set either AUTH_JWKS_FILE or AUTH_JWKS_URL, not both');
 });

@@ -16,7 +16,7 @@ const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 /** Starts `src/main.ts` as its own process, the way `npm start` does, and waits until it listens. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PROFILES: 'none', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PROFILES: 'none', AUTH: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -24,7 +24,10 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
   // base R4 validation as in production; the EGISZ profiles only where a test asks (its fixtures are not all EGISZ-shaped)
   // no dictionaries unless a test loads some: a ./terminology of the developer's must not change results
   const config: Config = {
-    ...loadConfig({}), dataDir, mongodbUri, logLevel: 'silent', profiles: 'none', terminologyDir: join(dataDir, 'terminology'), ...overrides,
+    ...loadConfig({}), dataDir, mongodbUri, logLevel: 'silent', profiles: 'none', terminologyDir: join(dataDir, 'terminology'),
+    // authentication only where a test asks for it; test/http/auth*.test.ts do
+    auth: { ...loadConfig({}).auth, mode: 'off' },
+    ...overrides,
   };
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir });
   const app = await buildApp(config, store);

@@ -15,6 +15,8 @@ import type { SignatureVerification } from '../../services/signing/signature-ver
 import { signerProvenance } from '../../services/signing/signer-provenance.js';
 import type { Version } from '../../services/stored-document.js';
 import { clientIdOf } from '../client-identity.js';
+import { assertPermitted } from '../../auth/authorization.js';
+import { entryWritePermissions } from '../../auth/route-permissions.js';
 import { DeferredDurabilityStore } from '../../store/deferred-durability-store.js';
 import { SessionBoundStore } from '../../store/session-bound-store.js';
 import type { Session } from '../../store/types.js';
@@ -114,7 +116,18 @@ async function transaction(entries: (BundleRequestEntry | FhirError)[], request:
   const invalid = entries.find((entry) => entry instanceof FhirError);
   if (invalid) throw invalid;
   const valid = entries as BundleRequestEntry[];
+  for (const entry of valid) assertEntryPermitted(entry, request);
   return context.store.withTransaction((session) => transactionEntries(session, valid, request, context, signed));
+}
+
+/** A transaction's writes skip the interactions' own checks, so each is checked here, before any runs. */
+function assertEntryPermitted(entry: BundleRequestEntry, request: FhirRequest): void {
+  const conditional = entry.ifNoneExist !== undefined || (entry.method !== 'POST' && !entry.path.includes('/'));
+  try {
+    assertPermitted(request.client, entryWritePermissions(entry.method, entry.path, conditional));
+  } catch (err) {
+    throw err instanceof FhirError ? entryError(err, entry.index, entry.fullUrl) : err;
+  }
 }
 
 /** The signature a Bundle carries is verified (and the policy applied) before any entry runs. */
