@@ -44,6 +44,12 @@ function systemSearchTypes(request: FhirRequest): string[] {
   return types && types.length > 0 ? types : ['*'];
 }
 
+/** The `$name` of an operation route, or undefined. */
+export function operationOf(route: InteractionRoute): string | undefined {
+  const last = route.path.split('/').at(-1)!;
+  return last.startsWith('$') ? last : undefined;
+}
+
 export function permissionsFor(route: InteractionRoute, request: FhirRequest): Permission[] {
   const codes = [route.code ?? []].flat();
   if (route.path === '/metadata' || codes.includes('transaction')) return [];

@@ -70,6 +70,7 @@ export const ERRORS = {
   FHIR_ERR_SUBSCRIPTION_INVALID: { status: 422, issue: 'invalid', en: 'The Subscription cannot be used: {0}', ru: 'Подписку (Subscription) нельзя использовать: {0}' },
   FHIR_ERR_UNAUTHENTICATED: { status: 401, issue: 'login', en: 'A valid bearer token is required: {0}', ru: 'Требуется действительный токен доступа (Bearer): {0}' },
   FHIR_ERR_FORBIDDEN: { status: 403, issue: 'forbidden', en: '{0} on {1} needs a scope this token does not grant: {2}', ru: 'Для операции {0} над {1} нужна область доступа (scope), которой нет в токене: {2}' },
+  FHIR_ERR_PATIENT_CONTEXT: { status: 403, issue: 'forbidden', en: '{0} on {1}: a patient-context token reaches only Patient/{2} and its compartment ({3})', ru: '{0} над {1}: токен в контексте пациента даёт доступ только к Patient/{2} и его компартменту ({3})' },
   FHIR_ERR_AUTH_UNAVAILABLE: { status: 503, issue: 'exception', en: 'Tokens cannot be checked now: the token issuer\'s keys are unavailable', ru: 'Токены сейчас нельзя проверить: ключи издателя токенов недоступны' },
   FHIR_ERR_TOO_LARGE: { status: 413, issue: 'too-long', en: 'The body is larger than the limit of {0} bytes', ru: 'Тело запроса превышает предел {0} байт' },
   FHIR_ERR_MEDIA_TYPE: { status: 415, issue: 'not-supported', en: 'Unsupported media type "{0}": send application/fhir+json', ru: 'Неподдерживаемый тип содержимого "{0}": используйте application/fhir+json' },

@@ -23,7 +23,7 @@ import { registerAuthentication } from './authentication.js';
 import type { FhirRequest } from './fhir-request.js';
 import { INTERACTIONS, type HttpMethod, type InteractionRoute } from './interactions/registry.js';
 import { assertPermitted } from '../auth/authorization.js';
-import { permissionsFor } from '../auth/route-permissions.js';
+import { operationOf, permissionsFor } from '../auth/route-permissions.js';
 import { loggerOptions } from './logging.js';
 import { send } from './send.js';
 import { asksForSignature, signedResponse } from './signed-response.js';
@@ -82,7 +82,7 @@ function registerInteractions(app: FastifyInstance, context: ServerContext): voi
 function route(interaction: InteractionRoute, context: ServerContext) {
   return async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const fhirRequest = toFhirRequest(request, context.config);
-    assertPermitted(fhirRequest.client, permissionsFor(interaction, fhirRequest));
+    assertPermitted(fhirRequest, permissionsFor(interaction, fhirRequest), operationOf(interaction));
     const signed = asksForSignature(fhirRequest);
     const response = await interaction.handler(fhirRequest, context);
     return send(reply, fhirRequest, signed ? signedResponse(fhirRequest, response, context) : response);

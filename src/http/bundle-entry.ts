@@ -17,7 +17,7 @@ import { parsePrefer } from './prefer.js';
 import { bodyText } from './send.js';
 import type { ServerContext } from './server-context.js';
 import { assertPermitted } from '../auth/authorization.js';
-import { permissionsFor } from '../auth/route-permissions.js';
+import { operationOf, permissionsFor } from '../auth/route-permissions.js';
 
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
@@ -54,7 +54,7 @@ export async function dispatchEntry(entry: BundleRequestEntry, bundleRequest: Fh
     throw new FhirError('FHIR_ERR_ENTRY_INVALID', ['an entry may not be another batch or transaction']);
   }
   const request = entryRequest(entry, method, bundleRequest, match.params);
-  assertPermitted(request.client, permissionsFor(match.route, request));
+  assertPermitted(request, permissionsFor(match.route, request), operationOf(match.route));
   return { request, response: await match.route.handler(request, context) };
 }
 

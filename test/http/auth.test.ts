@@ -113,3 +113,29 @@ t.test('without an issuer configured the server trusts its development key set',
   t.equal((await fhir.get('/Patient', { headers: { authorization: `Bearer ${minted}` } })).status, 200, 'a token minted with npm run token is accepted');
   t.equal((await fhir.get('/Patient', { headers: { authorization: `Bearer ${await token(LAB)}` } })).status, 401, 'another issuer\'s token is not');
 });
+
+t.test('a patient-context token reaches only its patient and that compartment', async (t) => {
+  const admin = as(await token('system/*.cruds'));
+  await admin.put('/Patient/mine', { resourceType: 'Patient', id: 'mine' });
+  await admin.put('/Patient/other', { resourceType: 'Patient', id: 'other' });
+  const mineObservation = await admin.post('/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'Hb' }, subject: { reference: 'Patient/mine' } });
+  const otherObservation = await admin.post('/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'Hb' }, subject: { reference: 'Patient/other' } });
+  const cabinet = as(await token('patient/*.rs patient/Subscription.cruds', { patient: 'mine' }));
+
+  t.equal((await cabinet.get('/Patient/mine')).status, 200, 'its own Patient');
+  const compartment = await cabinet.get('/Patient/mine/Observation');
+  t.equal(compartment.status, 200, 'its compartment');
+  t.same(compartment.body.entry.map((e: { resource: { id: string } }) => e.resource.id), [mineObservation.body.id]);
+  t.equal((await cabinet.get('/Patient/mine/$everything')).status, 200);
+  for (const path of ['/Patient/other', '/Patient/other/Observation', `/Observation/${otherObservation.body.id}`, `/Observation/${mineObservation.body.id}`, '/Observation', '/Patient', '/Patient/mine/Observation?_include=Observation:subject', '/Patient/other/$everything']) {
+    const answer = await cabinet.get(path);
+    t.equal(answer.status, 403, path);
+    t.equal(answer.body.issue[0].details.coding[0].code, 'FHIR_ERR_PATIENT_CONTEXT', path);
+  }
+  const subscription = { resourceType: 'Subscription', status: 'requested', reason: 'cabinet', channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook' } };
+  t.equal((await cabinet.post('/Subscription', { ...subscription, criteria: 'DiagnosticReport?patient=Patient/mine' })).status, 201, 'subscribes to its own results');
+  t.equal((await cabinet.post('/Subscription', { ...subscription, criteria: 'DiagnosticReport?patient=Patient/other' })).status, 403, 'not to another patient');
+  t.equal((await cabinet.post('/Subscription', { ...subscription, criteria: 'DiagnosticReport?status=final' })).status, 403, 'nor to everyone');
+  const noClaim = as(await token('patient/*.rs'));
+  t.equal((await noClaim.get('/Patient/mine')).status, 403, 'a patient scope without a patient claim reaches nothing');
+});

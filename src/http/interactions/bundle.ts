@@ -123,8 +123,10 @@ async function transaction(entries: (BundleRequestEntry | FhirError)[], request:
 /** A transaction's writes skip the interactions' own checks, so each is checked here, before any runs. */
 function assertEntryPermitted(entry: BundleRequestEntry, request: FhirRequest): void {
   const conditional = entry.ifNoneExist !== undefined || (entry.method !== 'POST' && !entry.path.includes('/'));
+  const [type, id] = entry.path.split('/');
+  const asRequest: FhirRequest = { ...request, method: entry.method, type, id, query: new URLSearchParams(entry.query), body: entry.resource };
   try {
-    assertPermitted(request.client, entryWritePermissions(entry.method, entry.path, conditional));
+    assertPermitted(asRequest, entryWritePermissions(entry.method, entry.path, conditional));
   } catch (err) {
     throw err instanceof FhirError ? entryError(err, entry.index, entry.fullUrl) : err;
   }
