@@ -35,8 +35,8 @@ export type BundleSignatureCheck = (bundle: Bundle) => SignatureVerification | u
 export interface WriteHooks {
   /** The resource as it will be written, after validation; may refuse it by throwing a FhirError. */
   beforeWrite?(resource: Resource): Resource;
-  /** Runs in the write's own transaction, once the version is written. */
-  afterWrite?(store: Store, session: Session, version: Version): Promise<void>;
+  /** Runs in the write's own transaction, once the version is written (`document`: as stored, with its index entries). */
+  afterWrite?(store: Store, session: Session, version: Version, document: CurrentDocument): Promise<void>;
 }
 
 export interface CreateOptions {
@@ -211,8 +211,8 @@ export class Repository {
   }
 
   private async write(session: Session, type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): Promise<Version> {
-    const version = await writeVersion(this.store, session, type, id, previous, resource, method);
-    await this.hooks.afterWrite?.(this.store, session, version);
+    const { version, document } = await writeVersion(this.store, session, type, id, previous, resource, method);
+    await this.hooks.afterWrite?.(this.store, session, version, document);
     return version;
   }
 

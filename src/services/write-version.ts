@@ -18,6 +18,12 @@ function withServerMeta(resource: Resource, id: string, versionId: number, lastU
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } };
 }
 
+/** A version as written, with the current document stored for it (its search index entries included). */
+export interface WrittenVersion {
+  version: Version;
+  document: CurrentDocument;
+}
+
 /**
  * Writes the next version of one resource inside a transaction: the current document
  * (with its search index entries) and the history entry. `resource: null` writes a delete.
@@ -25,7 +31,7 @@ function withServerMeta(resource: Resource, id: string, versionId: number, lastU
 export async function writeVersion(
   store: Store, session: Session, type: string, id: string,
   previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod,
-): Promise<Version> {
+): Promise<WrittenVersion> {
   if (type === SEARCH_PARAMETER_TYPE) await prepareSearchParameterWrite(store, session, id, resource);
   const versionId = (previous?.versionId ?? 0) + 1;
   const lastUpdated = nextTimestamp(previous?.lastUpdated);
@@ -48,5 +54,5 @@ export async function writeVersion(
     await histories.updateOne({ _id: superseded }, { $set: { json: previous.json }, $unset: { current: '' } }, { session });
   }
   await histories.insertOne(history, { session });
-  return { type, id, versionId, lastUpdated, deleted: !stored, method, json };
+  return { version: { type, id, versionId, lastUpdated, deleted: !stored, method, json }, document: current };
 }

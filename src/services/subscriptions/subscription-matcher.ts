@@ -1,7 +1,9 @@
 /**
  * Matches every new version against the subscriptions of its type, in the write's own
- * transaction, with the search API's own filter (criteria plus `_id` of the written resource),
- * and writes what matched to the outbox in that transaction: a pending event with the
+ * transaction, with the search API's own filter (the criteria compiled as a search compiles them,
+ * chains resolved in the transaction) tested on the document as stored, with the query semantics
+ * the embedded engine runs. Routing by required references keeps a write from trying every
+ * subscription. What matched goes to the outbox in that transaction: a pending event with the
  * subscription's next event number, or a blocked record saying why it will not be delivered.
  */
 import type { Resource } from 'fhir/r4.js';
@@ -9,7 +11,8 @@ import { FhirError } from '../../fhir/errors.js';
 import type { Session, Store } from '../../store/types.js';
 import { resolveChains } from '../search/chains.js';
 import { liveFilter } from '../search/live-filter.js';
-import type { Version } from '../stored-document.js';
+import { matcherOf } from '../../store/embedded/query-exec.js';
+import type { CurrentDocument, Version } from '../stored-document.js';
 import { consentDecision } from './consent-gate.js';
 import { type BlockReason, OUTBOX_COLLECTION, type OutboxItem, STATE_COLLECTION, type SubscriptionState, outboxId } from './outbox.js';
 import { unconfirmedResult } from './result-hold.js';
@@ -21,10 +24,10 @@ interface Block {
   detail: string;
 }
 
-async function matches(store: Store, session: Session, definition: SubscriptionDefinition, id: string): Promise<boolean> {
+async function matches(store: Store, session: Session, definition: SubscriptionDefinition, document: CurrentDocument): Promise<boolean> {
   try {
-    const search = await resolveChains(store, definition.search, session);
-    return (await store.collection(definition.type).findOne({ $and: [liveFilter(search), { _id: id }] }, { session })) !== null;
+    const search = definition.search.chains.length > 0 ? await resolveChains(store, definition.search, session) : definition.search;
+    return matcherOf(liveFilter(search))(document);
   } catch (err) {
     if (err instanceof FhirError) return false; // a criteria chain too broad to resolve matches nothing, as its search would refuse
     throw err;
@@ -55,15 +58,15 @@ export class SubscriptionMatcher {
   /** `matched` is told after each write that queued an event (the dispatcher's wake-up). */
   constructor(private readonly matched: () => void = () => {}) {}
 
-  async afterWrite(store: Store, session: Session, version: Version): Promise<void> {
+  async afterWrite(store: Store, session: Session, version: Version, document: CurrentDocument): Promise<void> {
     if (version.type === SUBSCRIPTION_TYPE) return bumpSubscriptionGeneration(store, session);
     if (version.deleted) return;
-    const definitions = await this.registry.forType(version.type, store, session);
+    const definitions = await this.registry.candidates(version.type, document, store, session);
     if (definitions.length === 0) return;
     const resource = JSON.parse(version.json!) as Resource;
     let queued = false;
     for (const definition of definitions) {
-      if (definition.status === 'requested' || !(await matches(store, session, definition, version.id))) continue;
+      if (definition.status === 'requested' || !(await matches(store, session, definition, document))) continue;
       queued = (await this.record(store, session, definition, version, resource)) || queued;
     }
     if (queued) this.matched();

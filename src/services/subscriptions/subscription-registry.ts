@@ -8,6 +8,7 @@ import type { Subscription } from 'fhir/r4.js';
 import type { Session, Store } from '../../store/types.js';
 import { type CurrentDocument, resourceOf } from '../stored-document.js';
 import { type SubscriptionDefinition, definitionOf } from './subscription-definition.js';
+import { SubscriptionRouting } from './subscription-routing.js';
 
 export const SUBSCRIPTION_TYPE = 'Subscription';
 const REGISTRY_COLLECTION = 'subscription_registry';
@@ -34,14 +35,14 @@ export function storedDefinition(doc: CurrentDocument): SubscriptionDefinition |
 
 export class SubscriptionRegistry {
   private loaded = -1;
-  private byType = new Map<string, SubscriptionDefinition[]>();
+  private byType = new Map<string, SubscriptionRouting>();
 
-  /** The live subscriptions whose criteria search `type`, as of the transaction of `session`. */
-  async forType(type: string, store: Store, session: Session): Promise<SubscriptionDefinition[]> {
+  /** The live subscriptions `document` of `type` could match, as of the transaction of `session`. */
+  async candidates(type: string, document: CurrentDocument, store: Store, session: Session): Promise<SubscriptionDefinition[]> {
     const doc = await store.collection<Generation>(REGISTRY_COLLECTION).findOne({ _id: GENERATION_ID }, { session });
     const generation = doc?.generation ?? 0;
     if (generation !== this.loaded) await this.reload(generation, store, session);
-    return this.byType.get(type) ?? [];
+    return this.byType.get(type)?.candidates(document) ?? [];
   }
 
   private async reload(generation: number, store: Store, session: Session): Promise<void> {
@@ -51,7 +52,7 @@ export class SubscriptionRegistry {
       if (!definition) continue;
       byType.set(definition.type, [...(byType.get(definition.type) ?? []), definition]);
     }
-    this.byType = byType;
+    this.byType = new Map([...byType].map(([type, definitions]) => [type, new SubscriptionRouting(definitions)]));
     this.loaded = generation;
   }
 }
