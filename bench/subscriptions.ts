@@ -68,10 +68,12 @@ class Receiver {
       if (this.seenEvents.has(key)) this.duplicates++;
       this.seenEvents.add(key);
     }
-    const report = bundle.entry?.[1]?.resource as DiagnosticReport | undefined;
-    if (!report?.id || this.firstArrival.has(report.id)) return;
-    this.firstArrival.set(report.id, at);
-    this.patientOf.set(report.id, report.subject?.reference?.replace('Patient/', '') ?? '');
+    for (const entry of bundle.entry?.slice(1) ?? []) {
+      const report = entry.resource as DiagnosticReport | undefined;
+      if (!report?.id || this.firstArrival.has(report.id)) continue;
+      this.firstArrival.set(report.id, at);
+      this.patientOf.set(report.id, report.subject?.reference?.replace('Patient/', '') ?? '');
+    }
   }
 
   close(): Promise<void> {

@@ -9,7 +9,7 @@ function subscription(id: string, criteria: string) {
   return definitionOf({ resourceType: 'Subscription', id, status: 'active', reason: 'r', criteria, channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/x' } } as Subscription);
 }
 
-function documentOf(resource: { resourceType: string }): CurrentDocument {
+function documentOf(resource: { resourceType: string; [key: string]: unknown }): CurrentDocument {
   return { _id: 'x', versionId: 1, lastUpdated: new Date(), deleted: false, json: JSON.stringify(resource), ...extractSearchIndex(resource) } as CurrentDocument;
 }
 

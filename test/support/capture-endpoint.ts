@@ -17,7 +17,9 @@ export interface CaptureEndpoint {
   received: Received[];
   /** Status to answer the n-th request (from 1); 200 by default. */
   answer: (n: number, bundle: Bundle) => number;
+  /** The event notifications received (a backlog may come as one notification of several events). */
   events(): Received[];
+  /** Waits until `count` events (not notifications) have arrived; the event notifications so far. */
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -42,7 +44,8 @@ export async function captureEndpoint(): Promise<CaptureEndpoint> {
     events: () => endpoint.received.filter((r) => r.type === 'event-notification'),
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (endpoint.events().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const arrived = () => endpoint.events().reduce((sum, received) => sum + received.eventNumbers.length, 0);
+      while (arrived() < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return endpoint.events();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -23,6 +23,8 @@ import { SubscriptionLeases } from './subscription-leases.js';
 import { SUBSCRIPTION_TYPE, storedDefinition } from './subscription-registry.js';
 
 const IDLE_POLL_MS = 200;
+/** A backlog goes out in notifications of up to this many events (the Backport IG allows several). */
+const MAX_EVENTS_PER_NOTIFICATION = 50;
 const EAGER_MS = 200;
 const EAGER_POLL_MS = 5;
 const HEARTBEAT_CHECK_MS = 1000;
@@ -47,6 +49,7 @@ export class SubscriptionDispatcher {
   private stopped = true;
   private lastHeartbeatCheck = 0;
   private eagerUntil = 0;
+  private readonly definitions = new Map<string, { versionId: number; definition: SubscriptionDefinition | undefined }>();
 
   constructor(private readonly context: DispatcherContext) {
     this.leases = new SubscriptionLeases(context.store, this.owner, context.settings.leaseSeconds * 1000);
@@ -124,11 +127,11 @@ export class SubscriptionDispatcher {
     let progressed = false;
     try {
       while (!this.stopped) {
-        const head = await this.outbox.findOne({ subscription, status: 'pending' }, { sort: { eventNumber: 1 } });
-        if (!head) return this.recount(subscription).then(() => progressed);
-        if (head.nextAttemptAt > new Date() || !(await this.deliverItem(head))) return progressed;
+        const due = await this.outbox.find({ subscription, status: 'pending' }, { sort: { eventNumber: 1 }, limit: MAX_EVENTS_PER_NOTIFICATION }).toArray();
+        if (due.length === 0) return this.recount(subscription).then(() => progressed);
+        if (due[0]!.nextAttemptAt > new Date() || !(await this.deliverEvents(subscription, due))) return progressed;
         progressed = true;
-        if (!(await this.leases.claim(subscription))) return progressed;
+        if (!(await this.leases.renew(subscription))) return progressed;
       }
       return progressed;
     } finally {
@@ -149,17 +152,26 @@ export class SubscriptionDispatcher {
     });
   }
 
-  /** An outbox item's new state and the subscription's queue, in one transaction. */
+  /**
+   * An outbox item's new state and the subscription's queue, in one transaction. It does not wait
+   * for the disk: lost in a crash, the item is simply pending again and sent once more (at least once).
+   */
   private async settle(item: OutboxItem, itemUpdate: Filter, stateUpdate: Filter): Promise<void> {
     await this.context.store.withTransaction(async (session) => {
       await this.outbox.updateOne({ _id: item._id, status: 'pending' }, itemUpdate, { session });
       await this.states.updateOne({ _id: item.subscription }, stateUpdate, { session });
-    });
+    }, { deferDurability: true });
   }
 
+  /** The subscription as it stands now (its status decides delivery); parsed once per version. */
   private async definitionOf(subscription: string): Promise<SubscriptionDefinition | undefined> {
     const doc = await this.context.store.collection<CurrentDocument>(SUBSCRIPTION_TYPE).findOne({ _id: subscription });
-    return doc && !doc.deleted ? storedDefinition(doc) : undefined;
+    if (!doc || doc.deleted) return undefined;
+    const cached = this.definitions.get(subscription);
+    if (cached?.versionId === doc.versionId) return cached.definition;
+    const definition = storedDefinition(doc);
+    this.definitions.set(subscription, { versionId: doc.versionId, definition });
+    return definition;
   }
 
   private async block(item: OutboxItem, reason: BlockReason, detail: string): Promise<true> {
@@ -167,31 +179,54 @@ export class SubscriptionDispatcher {
     return true;
   }
 
-  /** True when the queue may go on to the next event (delivered or set aside), false when it must wait. */
-  private async deliverItem(item: OutboxItem): Promise<boolean> {
-    const definition = await this.definitionOf(item.subscription);
-    if (!definition) return this.block(item, 'subscription-deleted', `Subscription/${item.subscription} is deleted or no longer usable`);
-    if (definition.status === 'off') return this.block(item, 'subscription-off', `Subscription/${item.subscription} was turned off`);
-    if (definition.status === 'error') return this.block(item, 'subscription-error', `Subscription/${item.subscription} is in error`);
-    const [type, id] = item.focus.split('/') as [string, string];
-    const resource = resourceOf(await this.context.repository.vread(type, id, item.versionId)) as FhirResource;
-    if (!definition.consentExempt) {
-      const consent = await consentDecision(this.context.store, resource, new Date());
-      if (!consent.allowed) return this.block(item, consent.reason, consent.detail);
+  /** The events that may go (their resources read); the others are blocked on the way, with their reason. */
+  private async sendable(definition: SubscriptionDefinition, items: OutboxItem[]): Promise<Outgoing[]> {
+    const outgoing: Outgoing[] = [];
+    for (const item of items) {
+      const [type, id] = item.focus.split('/') as [string, string];
+      const resource = resourceOf(await this.context.repository.vread(type, id, item.versionId)) as FhirResource;
+      const consent = definition.consentExempt ? undefined : await consentDecision(this.context.store, resource, new Date());
+      if (consent && !consent.allowed) await this.block(item, consent.reason, consent.detail);
+      else outgoing.push({ item, resource });
     }
-    const attempt = await this.send(definition, 'event-notification', [item], resource);
-    if (attempt.ok) {
-      const deliveredAt = new Date();
-      await this.settle(item, { $set: { status: 'delivered', deliveredAt }, $push: { attempts: withoutOk(attempt) } }, { $inc: { pending: -1 }, $set: { dueAt: deliveredAt } });
+    return outgoing;
+  }
+
+  /**
+   * Sends the due events (in event order, as one notification when a backlog has formed); true when
+   * the queue may go on (sent or set aside), false when it must wait for its retry.
+   */
+  private async deliverEvents(subscription: string, items: OutboxItem[]): Promise<boolean> {
+    const definition = await this.definitionOf(subscription);
+    const stopped = !definition ? ['subscription-deleted', 'is deleted or no longer usable'] as const
+      : definition.status === 'off' ? ['subscription-off', 'was turned off'] as const
+        : definition.status === 'error' ? ['subscription-error', 'is in error'] as const : undefined;
+    if (stopped) {
+      for (const item of items) await this.block(item, stopped[0], `Subscription/${subscription} ${stopped[1]}`);
       return true;
     }
-    await this.retryOrFail(item, definition, attempt);
+    const outgoing = await this.sendable(definition!, items);
+    if (outgoing.length === 0) return true;
+    const attempt = await this.send(definition!, 'event-notification', outgoing);
+    if (attempt.ok) {
+      await this.settleDelivered(subscription, outgoing.map((o) => o.item), withoutOk(attempt));
+      return true;
+    }
+    for (const { item } of outgoing) await this.retryOrFail(item, definition!, attempt);
     return false;
   }
 
-  private async send(definition: SubscriptionDefinition, type: NotificationType, items: OutboxItem[], resource?: FhirResource): Promise<DeliveryAttempt & { ok: boolean }> {
+  private async settleDelivered(subscription: string, items: OutboxItem[], attempt: DeliveryAttempt): Promise<void> {
+    const deliveredAt = new Date();
+    await this.context.store.withTransaction(async (session) => {
+      for (const item of items) await this.outbox.updateOne({ _id: item._id, status: 'pending' }, { $set: { status: 'delivered', deliveredAt }, $push: { attempts: attempt } }, { session });
+      await this.states.updateOne({ _id: subscription }, { $inc: { pending: -items.length }, $set: { dueAt: deliveredAt } }, { session });
+    }, { deferDurability: true });
+  }
+
+  private async send(definition: SubscriptionDefinition, type: NotificationType, outgoing: Outgoing[]): Promise<DeliveryAttempt & { ok: boolean }> {
     const state = await this.states.findOne({ _id: definition.id });
-    const events = items.map((item) => {
+    const events = outgoing.map(({ item, resource }) => {
       const [focusType, focusId] = item.focus.split('/') as [string, string];
       return { eventNumber: item.eventNumber, timestamp: item.createdAt, focus: { type: focusType, id: focusId, versionId: item.versionId }, resource };
     });
@@ -255,6 +290,11 @@ export class SubscriptionDispatcher {
       await this.leases.release(definition.id);
     }
   }
+}
+
+interface Outgoing {
+  item: OutboxItem;
+  resource: FhirResource;
 }
 
 function withoutOk({ ok: _ok, ...attempt }: DeliveryAttempt & { ok: boolean }): DeliveryAttempt {

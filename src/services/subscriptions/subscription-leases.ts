@@ -7,25 +7,38 @@ import { STATE_COLLECTION, type SubscriptionState } from './outbox.js';
  * that died frees its subscriptions after `leaseMs`.
  */
 export class SubscriptionLeases {
+  private readonly claimedAt = new Map<string, number>();
+
   constructor(private readonly store: Store, private readonly owner: string, private readonly leaseMs: number) {}
 
   private get states() {
     return this.store.collection<SubscriptionState>(STATE_COLLECTION);
   }
 
-  /** Takes (or extends) the lease; false when another process holds it. */
+  /**
+   * Takes (or extends) the lease; false when another process holds it. A lease need not survive a
+   * crash (it runs out anyway), so its writes do not wait for the disk.
+   */
   async claim(subscription: string): Promise<boolean> {
     const now = new Date();
     const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lt: now } }, { leaseOwner: this.owner }] };
-    const claimed = await this.states.findOneAndUpdate(
+    const claimed = await this.store.withTransaction((session) => this.states.findOneAndUpdate(
       { $and: [{ _id: subscription }, free] },
       { $set: { leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs) } },
-      { returnDocument: 'after' },
-    );
+      { returnDocument: 'after', session },
+    ), { deferDurability: true });
+    if (claimed) this.claimedAt.set(subscription, now.getTime());
     return claimed !== null;
   }
 
+  /** Extends the lease once half of it has run; false when it was lost meanwhile. */
+  async renew(subscription: string): Promise<boolean> {
+    const claimedAt = this.claimedAt.get(subscription) ?? 0;
+    return Date.now() - claimedAt < this.leaseMs / 2 || this.claim(subscription);
+  }
+
   async release(subscription: string): Promise<void> {
-    await this.states.updateOne({ _id: subscription, leaseOwner: this.owner }, { $set: { leaseUntil: new Date(0) } });
+    this.claimedAt.delete(subscription);
+    await this.store.withTransaction((session) => this.states.updateOne({ _id: subscription, leaseOwner: this.owner }, { $set: { leaseUntil: new Date(0) } }, { session }), { deferDurability: true });
   }
 }
