@@ -106,7 +106,12 @@ function notificationBaseUrl(app: FastifyInstance, config: Config): string {
 }
 
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
-export async function buildApp(config: Config, store: Store): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Whether this process delivers subscription notifications (the import tool leaves that to the server). */
+  deliverNotifications?: boolean;
+}
+
+export async function buildApp(config: Config, store: Store, { deliverNotifications = true }: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
   const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store));
@@ -135,7 +140,7 @@ export async function buildApp(config: Config, store: Store): Promise<FastifyIns
   registerInteractions(app, context);
   await ensureOutboxIndexes(store);
   dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log });
-  app.addHook('onReady', async () => dispatcher!.start());
+  if (deliverNotifications) app.addHook('onReady', async () => dispatcher!.start());
   app.addHook('onClose', async () => dispatcher!.stop());
   return app;
 }

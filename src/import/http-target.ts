@@ -17,13 +17,17 @@ async function assertFhirBase(base: string): Promise<void> {
   }
 }
 
-/** A running server, reached with Node's fetch (undici keeps the connections alive between Bundles). */
-export async function openHttpTarget(url: string): Promise<ImportTarget> {
+/**
+ * A running server, reached with Node's fetch (undici keeps the connections alive between Bundles).
+ * FHIR_TOKEN, when set, is sent as the bearer token.
+ */
+export async function openHttpTarget(url: string, token: string | undefined = process.env.FHIR_TOKEN || undefined): Promise<ImportTarget> {
   const base = url.replace(/\/+$/, '');
   await assertFhirBase(base);
+  const headers = token ? { ...BUNDLE_HEADERS, authorization: `Bearer ${token}` } : BUNDLE_HEADERS;
   return {
     async post(bundleJson) {
-      const response = await fetch(base, { method: 'POST', headers: BUNDLE_HEADERS, body: bundleJson });
+      const response = await fetch(base, { method: 'POST', headers, body: bundleJson });
       return { status: response.status, body: parseJsonOrUndefined(await response.text()) };
     },
     async close() {},

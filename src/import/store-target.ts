@@ -15,12 +15,14 @@ export interface StoreLocation {
  * and atomicity as over HTTP.
  */
 export async function openStoreTarget(location: StoreLocation): Promise<ImportTarget> {
-  const config = { ...loadConfig(process.env), logLevel: 'silent', mongodbUri: location.mongodbUri };
+  // direct access to the store needs no token; notifications are left to the server to deliver
+  const settings = loadConfig(process.env);
+  const config = { ...settings, logLevel: 'silent', mongodbUri: location.mongodbUri, auth: { ...settings.auth, mode: 'off' as const } };
   if (location.dataDir) config.dataDir = location.dataDir;
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir }).catch((err: Error) => {
     throw new InputError(`cannot open the store at ${location.mongodbUri ?? location.dataDir}: ${err.message}`);
   });
-  const app = await buildApp(config, store);
+  const app = await buildApp(config, store, { deliverNotifications: false });
   await app.ready();
   return {
     async post(bundleJson) {

@@ -14,9 +14,9 @@ export interface CommandRun {
 }
 
 /** Runs the import command as its own process, as `npm run import -- ...` does. */
-export function runImportCommand(args: string[]): Promise<CommandRun> {
+export function runImportCommand(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PROJECT, env: { ...process.env, LOG_LEVEL: 'silent', PROFILES: 'none' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PROJECT, env: { ...process.env, LOG_LEVEL: 'silent', PROFILES: 'none', ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr });
     });
   });

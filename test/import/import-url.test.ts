@@ -1,4 +1,9 @@
+import { join } from 'node:path';
 import t from 'tap';
+import { loadConfig } from '../../src/config.ts';
+import { DEFAULT_ISSUER } from '../../src/auth/dev-tokens/options.ts';
+import { SignJWT } from 'jose';
+import { loadDevSigningKey } from '../../src/auth/dev-tokens/dev-key-files.ts';
 import { client } from '../support/fhir-client.ts';
 import { startServer } from '../support/server.ts';
 import { IMPORT_FILES } from './fixture-files.ts';
@@ -35,4 +40,21 @@ t.test('a conditional create imported twice creates once; a clean import exits 0
   t.same(summaryCounts(run.stdout), { imported: 3, failed: 0 });
   t.notMatch(run.stdout, /Failures by reason/);
   t.equal((await client(server.base).get('/Organization')).body.total, 1);
+});
+
+t.test('into a server that requires tokens, the import sends FHIR_TOKEN', async (t) => {
+  const audience = 'https://import.test.example/fhir';
+  const guarded = await startServer({ auth: { ...loadConfig({}).auth, mode: 'on', audience } });
+  t.teardown(() => guarded.close());
+  const file = `${tree.dir}/bundles/01-transaction.json`;
+  const refused = await runImportCommand(['--url', guarded.base, file]);
+  t.equal(refused.code, 1, 'without a token every bundle is refused');
+  t.match(refused.stdout, /401/);
+  const dir = join(guarded.dataDir, 'auth');
+  const { privateKey, kid } = await loadDevSigningKey(dir);
+  const token = await new SignJWT({ client_id: 'importer', scope: 'system/*.cruds' })
+    .setProtectedHeader({ alg: 'ES256', kid }).setIssuer(DEFAULT_ISSUER).setAudience(audience).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+  const run = await runImportCommand(['--url', guarded.base, file], { FHIR_TOKEN: token });
+  t.equal(run.code, 0, run.stdout);
+  t.same(summaryCounts(run.stdout), { imported: 3, failed: 0 });
 });
