@@ -3,12 +3,9 @@ import { ConfigError } from '../config.js';
 import { SigningSetupError } from '../services/signing/signing-setup-error.js';
 import { certificateRequest } from './csr-command.js';
 import { generateKeyFile } from './generate-key-command.js';
-import { USAGE, UsageError, parseSigningArguments, type SigningCommand } from './options.js';
+import { USAGE, parseSigningArguments, type SigningCommand } from './options.js';
+import { runCommand } from '../cli/run-command.js';
 import { showSigningCertificate } from './show-command.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 function run(command: SigningCommand): Promise<string> {
   switch (command.command) {
@@ -23,25 +20,7 @@ function run(command: SigningCommand): Promise<string> {
   }
 }
 
-/** One line: a SigningSetupError or ConfigError says what to fix; anything else is still named. */
-function explain(err: unknown): string {
-  const known = err instanceof SigningSetupError || err instanceof ConfigError;
-  const message = err instanceof Error ? err.message : String(err);
-  return `signing: ${known ? message : `unexpected error: ${message}`}`.replace(/\s*\n\s*/g, ' ');
-}
-
-async function main(argv: string[]): Promise<number> {
-  try {
-    process.stdout.write(await run(parseSigningArguments(argv)));
-    return EXIT_OK;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`signing: ${err.message}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
-    console.error(explain(err));
-    return EXIT_FAILED;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCommand(
+  { name: 'signing', usage: USAGE, expected: (err) => err instanceof SigningSetupError || err instanceof ConfigError },
+  () => run(parseSigningArguments(process.argv.slice(2))),
+);

@@ -2,11 +2,8 @@
 import { DevKeyError } from './dev-key-files.js';
 import { initDevKey } from './init-command.js';
 import { mintDevToken } from './mint-command.js';
-import { USAGE, UsageError, parseDevTokenArguments, type DevTokenCommand } from './options.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
+import { USAGE, parseDevTokenArguments, type DevTokenCommand } from './options.js';
+import { runCommand } from '../../cli/run-command.js';
 
 function run(command: DevTokenCommand): Promise<string> {
   switch (command.command) {
@@ -19,24 +16,7 @@ function run(command: DevTokenCommand): Promise<string> {
   }
 }
 
-/** One line: a DevKeyError says what to fix; anything else is still named. */
-function explain(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return `token: ${err instanceof DevKeyError ? message : `unexpected error: ${message}`}`.replace(/\s*\n\s*/g, ' ');
-}
-
-async function main(argv: string[]): Promise<number> {
-  try {
-    process.stdout.write(await run(parseDevTokenArguments(argv)));
-    return EXIT_OK;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`token: ${err.message}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
-    console.error(explain(err));
-    return EXIT_FAILED;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCommand(
+  { name: 'token', usage: USAGE, expected: (err) => err instanceof DevKeyError },
+  () => run(parseDevTokenArguments(process.argv.slice(2))),
+);
