@@ -105,12 +105,12 @@ function notificationBaseUrl(app: FastifyInstance, config: Config): string {
   return `http://localhost:${port}${FHIR_BASE_PATH}`;
 }
 
-/** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export interface AppOptions {
   /** Whether this process delivers subscription notifications (the import tool leaves that to the server). */
   deliverNotifications?: boolean;
 }
 
+/** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store, { deliverNotifications = true }: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
@@ -125,7 +125,6 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
   registerBodyParsers(app);
   app.setErrorHandler(handleError);
-  await registerAuthentication(app, config, config.baseUrl ?? `http://localhost:${config.port}${FHIR_BASE_PATH}`);
   app.setNotFoundHandler(async (request) => {
     throw new FhirError('FHIR_ERR_ROUTE_NOT_FOUND', [request.method, request.url.split('?')[0]!.slice(0, 200)]);
   });
@@ -134,6 +133,8 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
     const format = (request.query as Record<string, unknown> | undefined)?._format;
     assertAcceptable(typeof format === 'string' ? format : undefined, request.headers.accept);
   });
+  // after the request id is set, so a refused request carries it too
+  await registerAuthentication(app, config, config.baseUrl ?? `http://localhost:${config.port}${FHIR_BASE_PATH}`);
   // SearchParameter resources written by any process sharing the store apply from the next request on.
   const searchParameters = new SearchParameterRegistry(store);
   app.addHook('preHandler', async () => searchParameters.refresh());

@@ -46,6 +46,7 @@ t.test('no token, a bad token: 401 with a Bearer challenge; the CapabilityStatem
   t.equal(none.headers.get('www-authenticate'), 'Bearer realm="fhir"');
   t.equal(none.body.issue[0].code, 'login');
   t.equal(none.body.issue[0].details.coding[0].code, 'FHIR_ERR_UNAUTHENTICATED');
+  t.ok(none.headers.get('x-request-id'), 'a refused request carries its request id');
   for (const [what, bearer, reason] of [
     ['expired', await token(LAB, {}, { expires: new Date(Date.now() - 3_600_000) as unknown as string }), 'expired'],
     ['for another audience', await token(LAB, {}, { audience: 'https://elsewhere.example/fhir' }), 'wrong audience'],
