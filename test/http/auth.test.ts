@@ -140,3 +140,19 @@ t.test('a patient-context token reaches only its patient and that compartment', 
   const noClaim = as(await token('patient/*.rs'));
   t.equal((await noClaim.get('/Patient/mine')).status, 403, 'a patient scope without a patient claim reaches nothing');
 });
+
+t.test("the signature policy names clients by the token's client id, not by a header", async (t) => {
+  const strict = await startServer({
+    auth: { mode: 'on', jwksFile: join(keyDir, 'jwks.json'), issuer: ISSUER, audience: AUDIENCE, clockSkewSeconds: 60 },
+    signing: { ...loadConfig({}).signing, requiredForClients: ['lis-7'] },
+  });
+  t.teardown(() => strict.close());
+  const fhir = client(strict.base);
+  const batch = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient' } }] };
+  const asLis = { authorization: `Bearer ${await token(LAB, { client_id: 'lis-7' })}` };
+  const refused = await fhir.post('', batch, { headers: asLis });
+  t.equal(refused.status, 422, 'the token says lis-7, which must sign');
+  t.equal(refused.body.issue[0].details.coding[0].code, 'FHIR_ERR_SIGNATURE_REQUIRED');
+  const other = { authorization: `Bearer ${await token(LAB, { client_id: 'lis-8' })}`, 'x-client-id': 'lis-7' };
+  t.equal((await fhir.post('', batch, { headers: other })).status, 200, 'a header cannot make lis-8 into lis-7');
+});
