@@ -3,9 +3,6 @@
  * concurrent, one rolled back), then the verifier against events changed, re-hashed and removed
  * directly in the store, and over a time range from the middle of the chain.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuditEvent } from 'fhir/r4.js';
 import t from 'tap';
 import {
@@ -16,14 +13,9 @@ import { auditEventOf } from '../../src/audit/audit-event.js';
 import { AUDIT_CHAIN_URL, GENESIS_HASH, chainLink, linkOf, verifyChain } from '../../src/audit/hash-chain.js';
 import { Repository } from '../../src/services/repository.js';
 import type { CurrentDocument } from '../../src/services/stored-document.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openTempStore } from '../support/temp-store.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'fhir-audit-chain-'));
-const store = await openStore({ dataDir });
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const store = await openTempStore(t, 'audit-chain');
 const repository = new Repository(store);
 await ensureAuditIndexes(store);
 

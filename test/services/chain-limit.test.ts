@@ -1,19 +1,11 @@
 /** The bound on an inner search of a chain or _has, over a real embedded store. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { parseSearch } from '../../src/search/index.js';
 import { MAX_CHAIN_MATCHES, resolveChains } from '../../src/services/search/chains.js';
 import type { CurrentDocument } from '../../src/services/stored-document.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openTempStore } from '../support/temp-store.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'fhir-chain-limit-'));
-const store = await openStore({ dataDir });
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const store = await openTempStore(t, 'chain-limit');
 
 /** A stored Observation about Patient/p1, as far as search reads it. */
 function observationDoc(id: string): CurrentDocument {

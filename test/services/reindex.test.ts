@@ -3,24 +3,16 @@
  * embedded store: the write is made at exactly that moment (by wrapping the collection's find),
  * so the outcome does not depend on timing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
 import t from 'tap';
 import { reindexType } from '../../src/services/reindex.js';
 import { Repository } from '../../src/services/repository.js';
 import { SearchParameterRegistry } from '../../src/services/search-parameter-registry.js';
 import type { CurrentDocument } from '../../src/services/stored-document.js';
-import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/types.js';
+import { openTempStore } from '../support/temp-store.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'fhir-reindex-'));
-const store = await openStore({ dataDir });
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const store = await openTempStore(t, 'reindex');
 const repository = new Repository(store);
 const REGION = 'urn:test:region';
 

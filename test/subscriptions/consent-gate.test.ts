@@ -3,23 +3,15 @@
  * DiagnosticReports are written with the Repository and found through the API's search.
  * Each case has its own patient, so the Consents of one case never answer another.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Consent, DiagnosticReport } from 'fhir/r4.js';
 import t from 'tap';
 import { Repository } from '../../src/services/repository.js';
 import { consentDecision } from '../../src/services/subscriptions/consent-gate.js';
-import { openStore } from '../../src/store/open-store.js';
 import { SessionBoundStore } from '../../src/store/session-bound-store.js';
 import { cabinetConsent, labReport } from '../validation/egisz-fixtures.js';
+import { openTempStore } from '../support/temp-store.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'fhir-consent-gate-'));
-const store = await openStore({ dataDir });
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const store = await openTempStore(t, 'consent-gate');
 const repository = new Repository(store);
 await repository.collections.ensureAll(['Consent', 'DiagnosticReport']);
 
