@@ -23,7 +23,7 @@ export interface Child {
 /** Starts a TypeScript entry point under tsx and waits for the line that tells its port. */
 export async function startChild(entry: string, env: Record<string, string>, portPattern: RegExp): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AUTH: 'off', RATE_LIMIT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -15,6 +15,8 @@ export interface Config {
   logLevel: string;
   /** VALIDATION: strict rejects invalid writes (422), lenient stores them and reports the issues, off skips validation. */
   validation: ValidationMode;
+  /** AUDIT: on records an AuditEvent for every interaction; off only for measuring its cost. */
+  audit: 'on' | 'off';
   /** PROFILES: egisz enforces the EGISZ profile of each type; none only base R4 and the profiles a resource claims. */
   profiles: ProfileMode;
   /** ATTACHMENT_LIMIT: the largest attachment (Binary content, presentedForm) accepted, in bytes. */
@@ -22,6 +24,20 @@ export interface Config {
   signing: SigningSettings;
   subscriptions: SubscriptionSettings;
   auth: AuthSettings;
+  /** RATE_LIMIT per RATE_LIMIT_WINDOW: requests each client (its token's client id, else its address) may make; 0 is no limit. */
+  rateLimit: WindowLimit;
+  /** AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW: 401s one address gets before its further failed attempts get 429. */
+  authFailureLimit: WindowLimit;
+  /** JSON_MAX_DEPTH: how deep objects and arrays may nest in a JSON body. */
+  jsonMaxDepth: number;
+  /** CORS_ORIGINS: browser origins allowed to call the server, or ['*'] for any; empty is no CORS. */
+  corsOrigins: string[];
+}
+
+/** A count allowed in each fixed window of time; max 0 turns the limit off. */
+export interface WindowLimit {
+  max: number;
+  windowMs: number;
 }
 
 /** How the subscription dispatcher delivers. */
@@ -131,12 +147,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
     validation: oneOf(env, 'VALIDATION', ['strict', 'lenient', 'off'] as const, 'strict'),
+    audit: oneOf(env, 'AUDIT', ['on', 'off'] as const, 'on'),
     profiles: oneOf(env, 'PROFILES', ['egisz', 'none'] as const, 'egisz'),
     attachmentLimit: integer(env, 'ATTACHMENT_LIMIT', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     signing: signingSettingsOf(env),
     subscriptions: subscriptionSettingsOf(env),
     auth: authSettingsOf(env),
+    rateLimit: windowLimit(env, ['RATE_LIMIT', 'RATE_LIMIT_WINDOW'], 60_000),
+    authFailureLimit: windowLimit(env, ['AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW'], 10),
+    jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', 64, 8, 1000),
+    corsOrigins: corsOriginsOf(env.CORS_ORIGINS),
   };
+}
+
+/** A count (0 for off) per a window of seconds, a minute unless set. */
+function windowLimit(env: NodeJS.ProcessEnv, [countName, windowName]: [string, string], fallback: number): WindowLimit {
+  return { max: integer(env, countName, fallback, 0, 1_000_000), windowMs: integer(env, windowName, 60, 1, 24 * 3600) * 1000 };
+}
+
+function corsOriginsOf(raw: string | undefined): string[] {
+  const origins = list(raw);
+  if (origins.includes('*') && origins.length > 1) throw new ConfigError(`CORS_ORIGINS is either * or a list of origins, not both, got "${raw}"`);
+  const bad = origins.find((origin) => origin !== '*' && !isOrigin(origin));
+  if (bad) throw new ConfigError(`CORS_ORIGINS lists origins such as https://app.example.ru (scheme, host and port only, no path), got "${bad}"`);
+  return origins;
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 function subscriptionSettingsOf(env: NodeJS.ProcessEnv): SubscriptionSettings {

@@ -1,14 +1,14 @@
 /**
  * The audit chain in the store. The head of the chain (`audit_chain`, `{ _id: 'head', sequence, hash }`)
  * is read and moved in the same transaction as the AuditEvents linked to it, so concurrent appends
- * are serialised by the store and never fork the chain. The AuditEvents are ordinary versioned
- * resources; `audit_sequence` maps each place in the chain to its AuditEvent, since their JSON
+ * are serialised by the store and never fork the chain. The AuditEvents are stored as versions
+ * like any resource (their history in `audit_history`); `audit_sequence` maps each place in the chain to its AuditEvent, since their JSON
  * cannot be sorted on through an index.
  */
 import type { AuditEvent } from 'fhir/r4.js';
-import type { Repository } from '../services/repository.js';
-import { type CurrentDocument, resourceOf } from '../services/stored-document.js';
-import { SessionBoundStore } from '../store/session-bound-store.js';
+import { newId } from '../fhir/ids.js';
+import { type CurrentDocument, type HistoryDocument, historyCollectionOf, resourceOf } from '../services/stored-document.js';
+import { versionDocuments } from '../services/write-version.js';
 import type { Session, Store } from '../store/types.js';
 import { type ChainHead, chainLink, linkOf } from './hash-chain.js';
 
@@ -59,29 +59,35 @@ export function ensureAuditIndexes(store: Store): Promise<void> {
 }
 
 /**
- * Links each event to the chain head and creates it, inside the caller's transaction (`session`
- * of `store`): the events, their sequence entries and the moved head commit together or not at
- * all. Returns the events as stored (with their ids).
+ * Links each event to the chain head and stores it, inside the caller's transaction (`session`
+ * of `store`): the events, their versions, their sequence entries and the moved head commit
+ * together or not at all. The events are written in one bulk write per collection, as versions
+ * of new AuditEvents: the server made them, so they are neither validated nor hooked.
+ * Returns the ids given to the events, in order.
  */
-export async function appendAuditEvents(repository: Repository, store: Store, session: Session, events: AuditEvent[]): Promise<AuditEvent[]> {
-  const bound = new SessionBoundStore(store, session);
-  const audits = repository.withStore(bound);
-  const heads = bound.collection<ChainHeadDocument>(AUDIT_CHAIN_COLLECTION);
-  const entries = bound.collection<AuditSequenceEntry>(AUDIT_SEQUENCE_COLLECTION);
-  const found = await heads.findOne({ _id: HEAD_ID });
+export async function appendAuditEvents(store: Store, session: Session, events: AuditEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const heads = store.collection<ChainHeadDocument>(AUDIT_CHAIN_COLLECTION);
+  const found = await heads.findOne({ _id: HEAD_ID }, { session });
   let head: ChainHead | undefined = found ? { sequence: found.sequence, hash: found.hash } : undefined;
-  const stored: AuditEvent[] = [];
+  const documents: CurrentDocument[] = [];
+  const versions: HistoryDocument[] = [];
+  const entries: AuditSequenceEntry[] = [];
   for (const event of events) {
     const linked = chainLink(event, head);
     const link = linkOf(linked)!;
-    const { version } = await audits.create(linked, AUDIT_EVENT);
+    const { document, history } = versionDocuments(AUDIT_EVENT, newId(), null, linked, 'POST');
+    documents.push(document);
+    versions.push(history);
     // a unique _id per sequence: two appends from one head cannot both commit
-    await entries.insertOne({ _id: sequenceKey(link.sequence), sequence: link.sequence, id: version.id, recorded: new Date(linked.recorded) });
+    entries.push({ _id: sequenceKey(link.sequence), sequence: link.sequence, id: document._id, recorded: new Date(linked.recorded) });
     head = { sequence: link.sequence, hash: link.hash };
-    stored.push(resourceOf(version) as AuditEvent);
   }
-  if (head && events.length > 0) await heads.replaceOne({ _id: HEAD_ID }, { _id: HEAD_ID, ...head }, { upsert: true });
-  return stored;
+  await store.collection<CurrentDocument>(AUDIT_EVENT).bulkWrite(documents.map((document) => ({ insertOne: { document } })), { session });
+  await store.collection<HistoryDocument>(historyCollectionOf(AUDIT_EVENT)).bulkWrite(versions.map((document) => ({ insertOne: { document } })), { session });
+  await store.collection<AuditSequenceEntry>(AUDIT_SEQUENCE_COLLECTION).bulkWrite(entries.map((document) => ({ insertOne: { document } })), { session });
+  await heads.replaceOne({ _id: HEAD_ID }, { _id: HEAD_ID, ...head! }, { upsert: true, session });
+  return documents.map((document) => document._id);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { assertAuditLogUntouched } from '../audit/audit-log-writes.js';
 import { FhirError } from '../fhir/errors.js';
 import type { FhirRequest } from '../http/fhir-request.js';
 import { beyondPatient } from './patient-context.js';
@@ -12,6 +13,7 @@ const INTERACTION_NAMES = { c: 'create', r: 'read', u: 'update', d: 'delete', s:
  * `$name` of an operation request). No client means authentication is off: everything is allowed.
  */
 export function assertPermitted(request: FhirRequest, permissions: readonly Permission[], operation?: string): void {
+  if (operation === undefined) assertAuditLogUntouched(permissions);
   const client = request.client;
   if (!client) return;
   for (const { type, interaction } of permissions) {

@@ -26,6 +26,7 @@ const BY_OPERATION: Record<string, (request: FhirRequest) => Permission[]> = {
   $verify: (request) => (request.id === undefined ? [] : [{ type: 'Bundle', interaction: 'r' }]),
   '$delivery-status': (request) => [{ type: request.type!, interaction: 'r' }],
   $status: () => [{ type: 'Subscription', interaction: 'r' }],
+  '$verify-chain': () => [{ type: 'AuditEvent', interaction: 'r' }],
   $reindex: (request) => [{ type: request.type ?? '*', interaction: 'u' }],
 };
 

@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import type { AuthSettings } from './auth-settings.js';
 import { AuthenticationError, KeySetUnavailableError, type TokenRejection } from './authentication-error.js';
 import { parseSmartScopes, type SmartScope } from './smart-scopes.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Who a verified token speaks for and what it may do. */
 export interface AuthenticatedClient {
@@ -102,7 +103,11 @@ export class TokenVerifier {
     private readonly options: JWTVerifyOptions,
     private readonly remoteKeys: string | undefined,
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    this.verified = new VerifiedTokenCache(((options.clockTolerance as number | undefined) ?? 0) * 1000);
+  }
+
+  private readonly verified: VerifiedTokenCache;
 
   /** `audience` is AUTH_AUDIENCE or else the server's FHIR base URL; `clock` is for tests of the lifetime edges. */
   static async create(settings: AuthSettings, audience: string, clock: () => Date = () => new Date()): Promise<TokenVerifier> {
@@ -119,7 +124,11 @@ export class TokenVerifier {
    */
   async verify(authorization: string | undefined): Promise<AuthenticatedClient> {
     const token = bearerTokenOf(authorization);
-    return clientOf(await this.verifiedPayload(token));
+    const known = this.verified.get(token, this.clock().getTime());
+    if (known) return known;
+    const client = clientOf(await this.verifiedPayload(token));
+    this.verified.set(token, client);
+    return client;
   }
 
   private async verifiedPayload(token: string): Promise<JWTPayload> {

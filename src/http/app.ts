@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/errors.js';
 import { RESOURCE_TYPES } from '../fhir/resource-types.js';
-import { Repository } from '../services/repository.js';
+import { Repository, type WriteHooks } from '../services/repository.js';
 import { SearchParameterRegistry } from '../services/search-parameter-registry.js';
 import { storeConformanceResources } from '../services/conformance-resources.js';
 import { storedProfileFinder } from '../services/stored-profiles.js';
@@ -20,11 +20,21 @@ import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
 import { handleError } from './error-handler.js';
 import { registerAuthentication } from './authentication.js';
-import type { FhirRequest } from './fhir-request.js';
+import { registerCors } from './cors.js';
+import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import type { Resource } from 'fhir/r4.js';
+import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { INTERACTIONS, type HttpMethod, type InteractionRoute } from './interactions/registry.js';
 import { assertPermitted } from '../auth/authorization.js';
 import { operationOf, permissionsFor } from '../auth/route-permissions.js';
+import { contextForClient } from './client-context.js';
 import { loggerOptions } from './logging.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { THIS_SERVER } from '../audit/audit-event.js';
+import { runInAuditScope } from '../audit/audit-scope.js';
+import { auditedPatientOf } from '../audit/write-audit-record.js';
+import { auditScopeOf, registerRequestAudit } from './request-audit.js';
 import { send } from './send.js';
 import { asksForSignature, signedResponse } from './signed-response.js';
 import type { InteractionHandler, ServerContext } from './server-context.js';
@@ -84,9 +94,16 @@ function route(interaction: InteractionRoute, context: ServerContext) {
     const fhirRequest = toFhirRequest(request, context.config);
     assertPermitted(fhirRequest, permissionsFor(interaction, fhirRequest), operationOf(interaction));
     const signed = asksForSignature(fhirRequest);
-    const response = await interaction.handler(fhirRequest, context);
+    const handle = () => interaction.handler(fhirRequest, contextForClient(context, fhirRequest));
+    const response = context.audit ? await runInAuditScope(auditScopeOf(request), handle) : await handle();
+    if (context.audit && interaction.code === 'read') request.auditPatient = response.version?.patient;
+    if (context.audit && interaction.code === 'vread') request.auditPatient = readPatientOf(response);
     return send(reply, fhirRequest, signed ? signedResponse(fhirRequest, response, context) : response);
   };
+}
+
+function readPatientOf(response: FhirResponse): string | undefined {
+  return response.json ? auditedPatientOf(JSON.parse(response.json) as Resource) : undefined;
 }
 
 /** The server's signer (configured, or a development one it makes) and the CAs it trusts, its own among them. */
@@ -118,12 +135,21 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   const signing = await serverSigning(config, app.log);
   let dispatcher: SubscriptionDispatcher | undefined;
   const matcher = new SubscriptionMatcher(() => dispatcher?.wake());
-  const hooks = { beforeWrite: preparedSubscription, afterWrite: matcher.afterWrite.bind(matcher) };
+  const audit = config.audit === 'on' ? new AuditTrail({ store: { dataDir: config.dataDir, mongodbUri: config.mongodbUri }, observer: THIS_SERVER }, app.log) : undefined;
+  const hooks: WriteHooks = {
+    beforeWrite: preparedSubscription,
+    afterWrite: async (...written) => {
+      await matcher.afterWrite(...written);
+      await audit?.afterWrite(...written);
+    },
+  };
   const repository = new Repository(store, { validator, hooks, verifySignature: (bundle) => signing.checkSignature(bundle) });
   await repository.collections.ensureAll(RESOURCE_TYPES);
+  if (audit) await audit.start();
   await storeConformanceResources(repository, readConformanceResources());
-  const context: ServerContext = { config, store, repository, validator, signing, log: app.log };
-  registerBodyParsers(app);
+  const context: ServerContext = { config, store, repository, validator, signing, log: app.log, ...(audit ? { audit } : {}) };
+  registerBodyParsers(app, config.jsonMaxDepth);
+  registerSecurityHeaders(app, config);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request) => {
     throw new FhirError('FHIR_ERR_ROUTE_NOT_FOUND', [request.method, request.url.split('?')[0]!.slice(0, 200)]);
@@ -133,12 +159,17 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
     const format = (request.query as Record<string, unknown> | undefined)?._format;
     assertAcceptable(typeof format === 'string' ? format : undefined, request.headers.accept);
   });
+  // a CORS preflight carries no token: answered before authentication
+  registerCors(app, config.corsOrigins);
   // after the request id is set, so a refused request carries it too
   await registerAuthentication(app, config, config.baseUrl ?? `http://localhost:${config.port}${FHIR_BASE_PATH}`);
+  // after authentication, so a client's budget is its token's client id
+  registerRateLimit(app, config.rateLimit);
   // SearchParameter resources written by any process sharing the store apply from the next request on.
   const searchParameters = new SearchParameterRegistry(store);
   app.addHook('preHandler', async () => searchParameters.refresh());
   registerInteractions(app, context);
+  if (audit) registerRequestAudit(app, audit, FHIR_BASE_PATH);
   await ensureOutboxIndexes(store);
   dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log });
   if (deliverNotifications) app.addHook('onReady', async () => dispatcher!.start());

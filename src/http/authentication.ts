@@ -6,7 +6,7 @@
  * AUTH=off lets every request in, with a warning at start.
  */
 import { join } from 'node:path';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { type AuthSettings, usesDevelopmentKeys } from '../auth/auth-settings.js';
 import { AuthenticationError, KeySetUnavailableError } from '../auth/authentication-error.js';
@@ -15,6 +15,7 @@ import { DEFAULT_ISSUER } from '../auth/dev-tokens/options.js';
 import { type AuthenticatedClient, TokenVerifier } from '../auth/token-verifier.js';
 import { FhirError } from '../fhir/errors.js';
 import { errorOutcome } from '../fhir/operation-outcome.js';
+import { AuthFailureThrottle } from './auth-failure-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +24,11 @@ declare module 'fastify' {
 }
 
 const PUBLIC_PATHS = new Set(['/fhir/metadata']);
+
+/** A request every client may make without a token: reading the CapabilityStatement. */
+export function isPublicRequest(request: FastifyRequest): boolean {
+  return request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0]!);
+}
 
 /** The settings tokens are checked with: the configured issuer, or the development key set. */
 async function effectiveSettings(config: Config, log: FastifyBaseLogger): Promise<AuthSettings> {
@@ -43,13 +49,18 @@ export async function registerAuthentication(app: FastifyInstance, config: Confi
     return;
   }
   const verifier = await TokenVerifier.create(await effectiveSettings(config, app.log), config.auth.audience ?? audience);
+  const failures = new AuthFailureThrottle(config.authFailureLimit);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0]!)) return;
+    if (isPublicRequest(request)) return;
     try {
       request.fhirClient = await verifier.verify(request.headers.authorization);
     } catch (err) {
-      // RFC 6750: a request without credentials gets the challenge without an error code
-      if (err instanceof AuthenticationError) return refuse(reply, new FhirError('FHIR_ERR_UNAUTHENTICATED', [err.reason]), err.reason === 'missing' ? 'Bearer realm="fhir"' : err.wwwAuthenticate);
+      if (err instanceof AuthenticationError) {
+        const throttled = failures.refusalOf(request, reply);
+        if (throttled) return refuse(reply, throttled);
+        // RFC 6750: a request without credentials gets the challenge without an error code
+        return refuse(reply, new FhirError('FHIR_ERR_UNAUTHENTICATED', [err.reason]), err.reason === 'missing' ? 'Bearer realm="fhir"' : err.wwwAuthenticate);
+      }
       if (err instanceof KeySetUnavailableError) {
         request.log.error({ err }, 'token issuer keys unavailable');
         return refuse(reply, new FhirError('FHIR_ERR_AUTH_UNAVAILABLE'));

@@ -18,6 +18,7 @@ import { bodyText } from './send.js';
 import type { ServerContext } from './server-context.js';
 import { assertPermitted } from '../auth/authorization.js';
 import { operationOf, permissionsFor } from '../auth/route-permissions.js';
+import { contextForClient } from './client-context.js';
 
 function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
@@ -55,7 +56,7 @@ export async function dispatchEntry(entry: BundleRequestEntry, bundleRequest: Fh
   }
   const request = entryRequest(entry, method, bundleRequest, match.params);
   assertPermitted(request, permissionsFor(match.route, request), operationOf(match.route));
-  return { request, response: await match.route.handler(request, context) };
+  return { request, response: await match.route.handler(request, contextForClient(context, request)) };
 }
 
 function versionFields(version: Version | undefined, status: number): Partial<BundleEntryResponse> {

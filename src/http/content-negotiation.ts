@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { FhirError } from '../fhir/errors.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 export const FHIR_JSON = 'application/fhir+json';
 const JSON_TYPES = [FHIR_JSON, 'application/json', 'application/json+fhir'];
@@ -23,14 +24,19 @@ export function assertAcceptable(format: string | undefined, accept: string | un
 /**
  * Body parsers for the FHIR JSON media types, JSON Patch and search forms. Any other media type
  * falls through to Fastify's 415, which the error handler turns into an OperationOutcome.
+ * JSON nested deeper than jsonMaxDepth is refused before it is parsed.
  */
-export function registerBodyParsers(app: FastifyInstance): void {
+export function registerBodyParsers(app: FastifyInstance, jsonMaxDepth: number): void {
   app.removeAllContentTypeParsers();
   // Plain JSON.parse: the resource checks walk every key anyway and refuse __proto__ and friends.
   app.addContentTypeParser([...JSON_TYPES, JSON_PATCH], { parseAs: 'string' }, (_request, raw, done) => {
     const body = String(raw);
     if (body.trim() === '') {
       done(new FhirError('FHIR_ERR_BODY_MISSING'), undefined);
+      return;
+    }
+    if (nestsDeeperThan(body, jsonMaxDepth)) {
+      done(new FhirError('FHIR_ERR_JSON_TOO_DEEP', [jsonMaxDepth]), undefined);
       return;
     }
     try {

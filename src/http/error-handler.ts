@@ -41,5 +41,6 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
     request.log.error({ err }, 'unexpected error');
     fhirError = new FhirError('FHIR_ERR_INTERNAL', [request.id]);
   }
+  request.auditOutcomeText = fhirError.message;
   reply.code(fhirError.status).type(`${FHIR_JSON}; charset=utf-8`).send(JSON.stringify(errorOutcome(fhirError)));
 }

@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Config } from '../config.js';
 import type { Repository } from '../services/repository.js';
 import type { Validator } from '../validation/validator.js';
@@ -16,6 +17,8 @@ export interface ServerContext {
   validator: Validator;
   /** The server's signer, trusted CAs and signature policy. */
   signing: BundleSigning;
+  /** The audit log; absent with AUDIT=off. */
+  audit?: AuditTrail;
 }
 
 export type InteractionHandler = (request: FhirRequest, context: ServerContext) => Promise<FhirResponse>;

@@ -15,9 +15,9 @@ export interface StoreLocation {
  * and atomicity as over HTTP.
  */
 export async function openStoreTarget(location: StoreLocation): Promise<ImportTarget> {
-  // direct access to the store needs no token; notifications are left to the server to deliver
+  // direct access to the store needs no token and no rate limit; notifications are left to the server to deliver
   const settings = loadConfig(process.env);
-  const config = { ...settings, logLevel: 'silent', mongodbUri: location.mongodbUri, auth: { ...settings.auth, mode: 'off' as const } };
+  const config = { ...settings, logLevel: 'silent', mongodbUri: location.mongodbUri, auth: { ...settings.auth, mode: 'off' as const }, rateLimit: { ...settings.rateLimit, max: 0 } };
   if (location.dataDir) config.dataDir = location.dataDir;
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir }).catch((err: Error) => {
     throw new InputError(`cannot open the store at ${location.mongodbUri ?? location.dataDir}: ${err.message}`);

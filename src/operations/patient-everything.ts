@@ -3,6 +3,7 @@
  * resource in the patient's compartment, as a searchset Bundle paged with next links.
  * Parameters: _count, _since (resources changed since), _type (only these types); start/end
  * (care dates) are not supported and give a 400 rather than being silently ignored.
+ * Only what the client reaches: a patient outside it is not found, other resources are left out.
  */
 import { bundleJson } from '../fhir/bundle.js';
 import { FhirError } from '../fhir/errors.js';
@@ -14,14 +15,19 @@ import { resultEntry } from '../http/interactions/search.js';
 import type { ServerContext } from '../http/server-context.js';
 import { patientCompartmentFilter, patientCompartmentTypes } from '../search/compartments.js';
 import { type TypedFilter, multiTypePage } from '../services/search/multi-type-page.js';
+import { type ClientReach, filterWithinReach } from '../services/client-reach.js';
+import { reachOfClient } from '../auth/token-reach.js';
 
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 const KNOWN_PARAMS = new Set(['_count', '_since', '_type', '_cursor', '_format', '_pretty', '_signed', '_signatureFormat']);
 
-/** Patient first, then the compartment's other types, or only those `_type` names. */
+/**
+ * Patient first, then the compartment's other types, or only those `_type` names. AuditEvents are
+ * left out: they record who looked at the record, they are not part of it (auditors search them).
+ */
 function typesAsked(raw: string | null): string[] {
-  const all = ['Patient', ...patientCompartmentTypes().filter((t) => t !== 'Patient')];
+  const all = ['Patient', ...patientCompartmentTypes().filter((t) => t !== 'Patient' && t !== 'AuditEvent')];
   if (raw === null) return all;
   const asked = raw.split(',').map((t) => t.trim()).filter(Boolean);
   for (const type of asked) {
@@ -31,11 +37,11 @@ function typesAsked(raw: string | null): string[] {
   return all.filter((t) => asked.includes(t));
 }
 
-function sources(patientId: string, types: string[], since: Date | undefined): TypedFilter[] {
-  return types.map((type) => {
+function sources(patientId: string, types: string[], since: Date | undefined, reach: ClientReach): TypedFilter[] {
+  return types.filter((type) => reach.readsType(type)).map((type) => {
     const inCompartment = patientCompartmentFilter(type, patientId)!;
     const changed = since ? [{ lastUpdated: { $gte: since } }] : [];
-    return { type, filter: { $and: [inCompartment, ...changed, { deleted: false }] } };
+    return { type, filter: filterWithinReach(reach, type, [inCompartment, ...changed, { deleted: false }]) };
   });
 }
 
@@ -47,7 +53,7 @@ export async function patientEverything(request: FhirRequest, { store, repositor
   const query = request.query;
   const count = parseCount(query.get('_count'), DEFAULT_COUNT, MAX_COUNT);
   const page = await multiTypePage(
-    store, sources(request.id!, typesAsked(query.get('_type')), parseSince(query.get('_since'))), count, query.get('_cursor') ?? undefined,
+    store, sources(request.id!, typesAsked(query.get('_type')), parseSince(query.get('_since')), reachOfClient(request.client)), count, query.get('_cursor') ?? undefined,
   );
   const entries = page.matches.map((match) => resultEntry(request.baseUrl, match, 'match', {}));
   const link = forwardPageLinks(`${request.baseUrl}/Patient/${request.id}/$everything`, query, page.next);

@@ -5,6 +5,8 @@ import type { Filter, Session, Store } from '../store/types.js';
 import { CONDITIONAL_LOCKS_COLLECTION, type CurrentDocument } from './stored-document.js';
 import { resolveChains } from './search/chains.js';
 import { liveFilter } from './search/live-filter.js';
+import { searchWithinReach } from './search/within-reach.js';
+import { type ClientReach, UNLIMITED_REACH } from './client-reach.js';
 
 function searchParams(query: string): URLSearchParams {
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
@@ -13,26 +15,30 @@ function searchParams(query: string): URLSearchParams {
 }
 
 /**
- * The filter of a conditional interaction's criteria, for live resources. Unknown parameters
- * are an error here: ignoring one would widen the match to the whole type.
+ * The filter of a conditional interaction's criteria, for live resources the client reaches. Unknown
+ * parameters are an error here: ignoring one would widen the match to the whole type.
  */
-async function matchFilter(store: Store, session: Session | undefined, type: string, query: string, what: string): Promise<Filter> {
+async function matchFilter(store: Store, session: Session | undefined, type: string, query: string, what: string, reach: ClientReach): Promise<Filter> {
   const params = searchParams(query);
   if ([...params.keys()].length === 0) throw new FhirError('FHIR_ERR_CONDITION_MISSING', [what]);
   const request = parseSearch(type, params);
   if (request.unknown.length > 0) throw new FhirError('FHIR_ERR_PARAM_UNKNOWN', [request.unknown.join(', '), type]);
-  return liveFilter(await resolveChains(store, request, session));
+  return liveFilter(await resolveChains(store, searchWithinReach(request, reach), session));
 }
 
 /** The live resources matching a conditional interaction's criteria, at most two (enough to tell none, one and several). */
-export async function findMatches(store: Store, session: Session | undefined, type: string, query: string, what: string): Promise<CurrentDocument[]> {
-  const filter = await matchFilter(store, session, type, query, what);
+export async function findMatches(
+  store: Store, session: Session | undefined, type: string, query: string, what: string, reach: ClientReach = UNLIMITED_REACH,
+): Promise<CurrentDocument[]> {
+  const filter = await matchFilter(store, session, type, query, what, reach);
   return store.collection<CurrentDocument>(type).find(filter, { session, limit: 2 }).toArray();
 }
 
 /** How many live resources match the criteria. */
-export async function countMatches(store: Store, session: Session, type: string, query: string, what: string): Promise<number> {
-  const filter = await matchFilter(store, session, type, query, what);
+export async function countMatches(
+  store: Store, session: Session, type: string, query: string, what: string, reach: ClientReach = UNLIMITED_REACH,
+): Promise<number> {
+  const filter = await matchFilter(store, session, type, query, what, reach);
   return store.collection<CurrentDocument>(type).countDocuments(filter, { session });
 }
 

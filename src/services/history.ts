@@ -1,6 +1,6 @@
 import type { Filter, Store } from '../store/types.js';
 import { withBodies } from './history-bodies.js';
-import { HISTORY_COLLECTION, type HistoryDocument, type Version, historyKey } from './stored-document.js';
+import { type HistoryDocument, type Version, historyCollectionOf, historyKey } from './stored-document.js';
 
 export interface HistoryScope {
   type?: string;
@@ -26,7 +26,7 @@ export interface HistoryPage {
 }
 
 export async function readVersion(store: Store, type: string, id: string, versionId: number): Promise<Version | null> {
-  const doc = await store.collection<HistoryDocument>(HISTORY_COLLECTION).findOne({ _id: historyKey(type, id, versionId) });
+  const doc = await store.collection<HistoryDocument>(historyCollectionOf(type)).findOne({ _id: historyKey(type, id, versionId) });
   return doc && (await withBodies(store, [doc]))[0]!;
 }
 
@@ -49,7 +49,7 @@ function historyFilter(scope: HistoryScope, query: HistoryQuery): Filter {
  */
 export async function historyPage(store: Store, scope: HistoryScope, query: HistoryQuery): Promise<HistoryPage> {
   const docs = await store
-    .collection<HistoryDocument>(HISTORY_COLLECTION)
+    .collection<HistoryDocument>(historyCollectionOf(scope.type))
     .find(historyFilter(scope, query), { sort: { lastUpdated: -1, _id: -1 }, limit: query.count + 1 })
     .toArray();
   const page = docs.slice(0, query.count);

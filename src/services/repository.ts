@@ -14,6 +14,8 @@ import { applyJsonPatch } from './json-patch.js';
 import { findMatches, lockCondition } from './conditional-match.js';
 import { writeVersion } from './write-version.js';
 import { readVersion } from './history.js';
+import { type ClientReach, UNLIMITED_REACH } from './client-reach.js';
+import { reachesDocument, reachesVersion } from './stored-reach.js';
 import { type CurrentDocument, type HistoryMethod, type Version, resourceOf, versionOf } from './stored-document.js';
 
 export interface WriteOptions {
@@ -27,6 +29,8 @@ export interface RepositoryOptions {
   /** Verifies the signature a Bundle carries (throwing what is wrong with it); without it signatures are not checked. */
   verifySignature?: BundleSignatureCheck;
   hooks?: WriteHooks;
+  /** What the client whose request this is reaches; a resource outside is not found, one written must stay inside. */
+  reach?: ClientReach;
 }
 
 export type BundleSignatureCheck = (bundle: Bundle) => SignatureVerification | undefined;
@@ -73,30 +77,42 @@ const DUPLICATE_RETRIES = 3;
 /**
  * Create, read, update, patch and delete of versioned resources (R4 http.html).
  * Every write is one store transaction: the current document and its history entry
- * commit together or not at all.
+ * commit together or not at all. Bound to a client's reach (`within`), it answers a resource
+ * outside that reach as unknown (404) and refuses (403) to write one that would not stay inside.
  */
 export class Repository {
   readonly collections: ResourceCollections;
   private readonly validator?: Validator;
   private readonly verifySignature?: BundleSignatureCheck;
   private readonly hooks: WriteHooks;
+  private readonly reach: ClientReach;
 
   /** Without a validator, resources are only checked for shape (tools, tests of storage). */
-  constructor(private readonly store: Store, { collections, validator, verifySignature, hooks }: RepositoryOptions = {}) {
+  constructor(private readonly store: Store, { collections, validator, verifySignature, hooks, reach }: RepositoryOptions = {}) {
     this.collections = collections ?? new ResourceCollections(store);
     this.validator = validator;
     this.verifySignature = verifySignature;
     this.hooks = hooks ?? {};
+    this.reach = reach ?? UNLIMITED_REACH;
+  }
+
+  private options(): RepositoryOptions {
+    return { collections: this.collections, validator: this.validator, verifySignature: this.verifySignature, hooks: this.hooks, reach: this.reach };
   }
 
   /** The same operations on another view of the store (a transaction's, a batch's). */
   withStore(store: Store): Repository {
-    return new Repository(store, { collections: this.collections, validator: this.validator, verifySignature: this.verifySignature, hooks: this.hooks });
+    return new Repository(store, this.options());
+  }
+
+  /** The same operations for one client: only what it reaches. */
+  within(reach: ClientReach): Repository {
+    return !reach.limited && !this.reach.limited ? this : new Repository(this.store, { ...this.options(), reach });
   }
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
   async read(type: string, id: string): Promise<Version> {
-    const doc = await this.currentDocument(type, id);
+    const doc = await this.reachedDocument(type, id);
     if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
     return versionOf(type, doc);
@@ -105,9 +121,14 @@ export class Repository {
   /** http.html#vread: one version; 410 when that version is a delete. */
   async vread(type: string, id: string, versionId: number): Promise<Version> {
     const version = await readVersion(this.store, type, id, versionId);
-    if (!version) throw new FhirError('FHIR_ERR_VERSION_NOT_FOUND', [type, id, versionId]);
+    if (!version || !(await this.versionInReach(version))) throw new FhirError('FHIR_ERR_VERSION_NOT_FOUND', [type, id, versionId]);
     if (version.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
     return version;
+  }
+
+  /** 404 unless the resource was ever stored (it may be deleted) and the client reaches it: what its history needs. */
+  async assertKnown(type: string, id: string): Promise<void> {
+    if (!(await this.reachedDocument(type, id))) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
   }
 
   /** http.html#create: a server-assigned id; with `ifNoneExist` (http.html#ccreate) never a duplicate. */
@@ -179,7 +200,7 @@ export class Repository {
   async delete(type: string, id: string, options: WriteOptions = {}): Promise<Version | null> {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
-      const previous = await this.currentDocument(type, id, session);
+      const previous = await this.reachedDocument(type, id, session);
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
       if (previous.deleted) return null;
@@ -211,6 +232,7 @@ export class Repository {
   }
 
   private async write(session: Session, type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): Promise<Version> {
+    if (resource) this.reach.assertWritable(resource);
     const { version, document } = await writeVersion(this.store, session, type, id, previous, resource, method);
     await this.hooks.afterWrite?.(this.store, session, version, document);
     return version;
@@ -223,7 +245,7 @@ export class Repository {
   }
 
   private async replace(session: Session, type: string, id: string, resource: Resource, options: WriteOptions): Promise<WriteResult> {
-    const previous = await this.currentDocument(type, id, session);
+    const previous = await this.reachedDocument(type, id, session);
     if (options.ifMatch !== undefined) {
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
@@ -233,7 +255,7 @@ export class Repository {
   }
 
   private async liveDocument(session: Session, type: string, id: string, options: WriteOptions): Promise<CurrentDocument> {
-    const doc = await this.currentDocument(type, id, session);
+    const doc = await this.reachedDocument(type, id, session);
     if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     checkIfMatch(type, doc, options.ifMatch);
     if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
@@ -241,7 +263,7 @@ export class Repository {
   }
 
   private async singleMatch(session: Session, type: string, query: string, what: string): Promise<CurrentDocument | null> {
-    const matches = await findMatches(this.store, session, type, query, what);
+    const matches = await findMatches(this.store, session, type, query, what, this.reach);
     if (matches.length > 1) throw new FhirError('FHIR_ERR_MULTIPLE_MATCHES', [what, matches.length]);
     return matches[0] ?? null;
   }
@@ -249,6 +271,23 @@ export class Repository {
   private currentDocument(type: string, id: string, session?: Session): Promise<CurrentDocument | null> {
     assertResourceType(type);
     return this.store.collection<CurrentDocument>(type).findOne({ _id: id }, { session });
+  }
+
+  /** Whether the client reaches a version: the resource as it stands now, and the version itself. */
+  private async versionInReach(version: Version): Promise<boolean> {
+    if (!this.reach.clause(version.type)) return true;
+    const current = await this.currentDocument(version.type, version.id);
+    return current !== null && await reachesDocument(this.store, this.reach, version.type, current) && reachesVersion(this.store, this.reach, version);
+  }
+
+  /**
+   * The current document, or null when there is none; one the client does not reach is a 404, as if
+   * unknown (and so never taken over by an update-as-create).
+   */
+  private async reachedDocument(type: string, id: string, session?: Session): Promise<CurrentDocument | null> {
+    const doc = await this.currentDocument(type, id, session);
+    if (doc && !(await reachesDocument(this.store, this.reach, type, doc))) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
+    return doc;
   }
 
   /**

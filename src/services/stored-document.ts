@@ -35,6 +35,16 @@ export interface HistoryDocument {
 }
 
 export const HISTORY_COLLECTION = 'history';
+/**
+ * AuditEvents keep their versions apart: the audit log grows with every read, and system-level
+ * history is about resources changing, so it should not be buried under it.
+ */
+export const AUDIT_HISTORY_COLLECTION = 'audit_history';
+
+/** Where the versions of resources of `type` are kept (every type but AuditEvent: `history`). */
+export function historyCollectionOf(type: string | undefined): string {
+  return type === 'AuditEvent' ? AUDIT_HISTORY_COLLECTION : HISTORY_COLLECTION;
+}
 export const CONDITIONAL_LOCKS_COLLECTION = 'conditional_locks';
 
 export function historyKey(type: string, id: string, versionId: number): string {
@@ -50,6 +60,8 @@ export interface Version {
   deleted: boolean;
   method?: HistoryMethod;
   json: string | null;
+  /** The id of the patient the version is about, when it was read with its index entries (the audit log names it). */
+  patient?: string;
 }
 
 /** The resource of a version that is not a delete. */
@@ -58,7 +70,19 @@ export function resourceOf(version: { json: string | null }): Resource {
 }
 
 export function versionOf(type: string, doc: CurrentDocument): Version {
-  return { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json };
+  const version: Version = { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json };
+  const patient = patientOfDocument(type, doc);
+  if (patient) version.patient = patient;
+  return version;
+}
+
+/** The id of the patient a stored resource is about, from its index entries: itself, or its subject or patient. */
+function patientOfDocument(type: string, doc: CurrentDocument): string | undefined {
+  if (type === 'Patient') return doc._id;
+  for (const entry of doc.idx?.reference ?? []) {
+    if ((entry.p === 'subject' || entry.p === 'patient') && entry.r?.startsWith('Patient/')) return entry.r.slice('Patient/'.length);
+  }
+  return undefined;
 }
 
 export function versionOfHistory(doc: HistoryDocument): Version {

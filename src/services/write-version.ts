@@ -4,7 +4,7 @@ import type { Session, Store } from '../store/types.js';
 import { SEARCH_PARAMETER_TYPE } from './search-parameter-registry.js';
 import { prepareSearchParameterWrite } from './search-parameter-writes.js';
 import {
-  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
+  type CurrentDocument, type HistoryDocument, type HistoryMethod, type Version, historyCollectionOf, historyKey,
 } from './stored-document.js';
 
 /** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
@@ -24,6 +24,28 @@ export interface WrittenVersion {
   document: CurrentDocument;
 }
 
+/** The documents of one new version: the current document (with its search index entries) and its history entry. */
+export interface VersionDocuments extends WrittenVersion {
+  history: HistoryDocument;
+}
+
+/** The next version of a resource after `previous` (none: its first), as documents to store. `resource: null` is a delete. */
+export function versionDocuments(type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): VersionDocuments {
+  const versionId = (previous?.versionId ?? 0) + 1;
+  const lastUpdated = nextTimestamp(previous?.lastUpdated);
+  const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
+  const json = stored && JSON.stringify(stored);
+  const document: CurrentDocument = {
+    _id: id, versionId, lastUpdated, deleted: !stored, json,
+    ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
+  };
+  const history: HistoryDocument = {
+    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json: null,
+    ...(stored ? { current: true } : {}),
+  };
+  return { version: { type, id, versionId, lastUpdated, deleted: !stored, method, json }, document, history };
+}
+
 /**
  * Writes the next version of one resource inside a transaction: the current document
  * (with its search index entries) and the history entry. `resource: null` writes a delete.
@@ -33,26 +55,15 @@ export async function writeVersion(
   previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod,
 ): Promise<WrittenVersion> {
   if (type === SEARCH_PARAMETER_TYPE) await prepareSearchParameterWrite(store, session, id, resource);
-  const versionId = (previous?.versionId ?? 0) + 1;
-  const lastUpdated = nextTimestamp(previous?.lastUpdated);
-  const stored = resource && withServerMeta(resource, id, versionId, lastUpdated);
-  const json = stored && JSON.stringify(stored);
-  const current: CurrentDocument = {
-    _id: id, versionId, lastUpdated, deleted: !stored, json,
-    ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
-  };
-  const history: HistoryDocument = {
-    _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json: null,
-    ...(stored ? { current: true } : {}),
-  };
+  const { version, document, history } = versionDocuments(type, id, previous, resource, method);
   const collection = store.collection<CurrentDocument>(type);
-  const histories = store.collection<HistoryDocument>(HISTORY_COLLECTION);
-  if (previous) await collection.replaceOne({ _id: id }, current, { session });
-  else await collection.insertOne(current, { session });
+  const histories = store.collection<HistoryDocument>(historyCollectionOf(type));
+  if (previous) await collection.replaceOne({ _id: id }, document, { session });
+  else await collection.insertOne(document, { session });
   if (previous && !previous.deleted) {
     const superseded = historyKey(type, id, previous.versionId);
     await histories.updateOne({ _id: superseded }, { $set: { json: previous.json }, $unset: { current: '' } }, { session });
   }
   await histories.insertOne(history, { session });
-  return { version: { type, id, versionId, lastUpdated, deleted: !stored, method, json }, document: current };
+  return { version, document };
 }

@@ -11,12 +11,10 @@ import {
 } from '../../src/audit/audit-chain-store.js';
 import { auditEventOf } from '../../src/audit/audit-event.js';
 import { AUDIT_CHAIN_URL, GENESIS_HASH, chainLink, linkOf, verifyChain } from '../../src/audit/hash-chain.js';
-import { Repository } from '../../src/services/repository.js';
 import type { CurrentDocument } from '../../src/services/stored-document.js';
 import { openTempStore } from '../support/temp-store.js';
 
 const store = await openTempStore(t, 'audit-chain');
-const repository = new Repository(store);
 await ensureAuditIndexes(store);
 
 const START = Date.parse('2025-01-01T00:00:00Z');
@@ -31,9 +29,9 @@ function nextEvent(): AuditEvent {
   });
 }
 
-function append(count: number): Promise<AuditEvent[]> {
+function append(count: number): Promise<string[]> {
   const events = Array.from({ length: count }, nextEvent);
-  return store.withTransaction((session) => appendAuditEvents(repository, store, session, events));
+  return store.withTransaction((session) => appendAuditEvents(store, session, events));
 }
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -78,7 +76,7 @@ t.test('50 events appended in several transactions form one unbroken chain', asy
   await Promise.all([append(5), append(9), append(4)]);
   for (const size of [1, 6, 13]) await append(size);
   await t.rejects(store.withTransaction(async (session) => {
-    await appendAuditEvents(repository, store, session, [nextEvent()]);
+    await appendAuditEvents(store, session, [nextEvent()]);
     throw new Error('the interaction failed after its audit was written');
   }), /interaction failed/);
   made--;

@@ -177,6 +177,24 @@ t.test('the clock skew forgives exactly AUTH_CLOCK_SKEW seconds on exp and nbf',
   t.equal(await refusal(t, strict, `Bearer ${await sign(ec, { exp: NOW_SECONDS })}`), 'expired', 'expiring now');
 });
 
+t.test('a token verified once is not checked again until it expires; then it is refused as expired', async (t) => {
+  const jwksFile = join(scratchDirectory(t), 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify(await jwksOf(ec)));
+  let now = NOW;
+  const verifier = await TokenVerifier.create(settings({ jwksFile, clockSkewSeconds: 60 }), AUDIENCE, () => now);
+  const header = `Bearer ${await sign(ec, { exp: NOW_SECONDS + 300 })}`;
+  const first = await verifier.verify(header);
+  t.equal(await verifier.verify(header), first, 'the second use is answered from the cache');
+  now = new Date((NOW_SECONDS + 359) * 1000);
+  t.equal(await verifier.verify(header), first, 'still within the clock skew after exp');
+  now = new Date((NOW_SECONDS + 360) * 1000);
+  t.equal(await refusal(t, verifier, header), 'expired', 'past exp and the skew: refused, cached or not');
+  const at = header.lastIndexOf('.') + 10;
+  const forged = `${header.slice(0, at)}${header[at] === 'A' ? 'B' : 'A'}${header.slice(at + 1)}`;
+  now = NOW;
+  t.equal(await refusal(t, verifier, forged), 'bad signature', 'another text is verified on its own');
+});
+
 t.test('keys without kid: the key whose signature checks is used', async (t) => {
   const first = await signingKey('ES256');
   const second = await signingKey('ES256');

@@ -1,6 +1,6 @@
 /** Chained parameters (search.html#chaining) and reverse chains (search.html#has) over HTTP. */
 import t from 'tap';
-import type { AuditEvent, DiagnosticReport, Location } from 'fhir/r4.js';
+import type { DiagnosticReport, Location, Provenance } from 'fhir/r4.js';
 import { client } from '../support/fhir-client.js';
 import { observation, patient } from '../support/fixtures.js';
 import { startServer } from '../support/server.js';
@@ -40,15 +40,14 @@ const dr1 = await create('/DiagnosticReport', report('final', [o1]));
 const dr2 = await create('/DiagnosticReport', report('final', [o3]));
 const dr3 = await create('/DiagnosticReport', report('preliminary', [o4, o5]));
 
-const audit: AuditEvent = {
-  resourceType: 'AuditEvent',
-  type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+const provenance: Provenance = {
+  resourceType: 'Provenance',
+  target: [{ reference: `Observation/${o4}` }],
   recorded: '2024-03-01T12:00:00+03:00',
-  agent: [{ requestor: true, who: { reference: 'Practitioner/doc-1' } }],
-  source: { observer: { reference: `Location/${labId}` } },
-  entity: [{ what: { reference: `Observation/${o4}` } }],
+  agent: [{ who: { reference: 'Practitioner/doc-1' } }],
+  location: { reference: `Location/${labId}` },
 };
-await create('/AuditEvent', audit);
+await create('/Provenance', provenance);
 
 /** The ids of a searchset's matches, in the order the server gave them. */
 async function searchIds(query: string): Promise<string[]> {
@@ -109,7 +108,7 @@ t.test('_has: reverse chains', async (t) => {
 });
 
 t.test('nested _has and _has with a chain inside', async (t) => {
-  t.same(await searchIds('/Patient?_has:Observation:patient:_has:AuditEvent:entity:agent=Practitioner/doc-1'), [petrov]);
+  t.same(await searchIds('/Patient?_has:Observation:patient:_has:Provenance:target:agent=Practitioner/doc-1'), [petrov]);
   t.same(await searchIds('/Patient?_has:Observation:patient:_has:DiagnosticReport:result:status=final'), byId(ivanov, yolkin));
   t.same(await searchIds(`/Patient?_has:Observation:patient:_has:DiagnosticReport:result:status=final&name=${q('елкин')}`), [yolkin]);
   t.same(await searchIds(`/Location?_has:Observation:subject:subject:Location.name=${q('петров')}`), [labId]);
@@ -121,7 +120,7 @@ t.test('an inner search that matches nothing makes the search match nothing', as
     `/Observation?subject.identifier=${SNILS}|00000000000`,
     `/DiagnosticReport?result.subject:Patient.name=${q('сидоров')}`,
     '/Patient?_has:Observation:patient:code=7777',
-    '/Patient?_has:Observation:patient:_has:AuditEvent:entity:agent=Practitioner/nobody',
+    '/Patient?_has:Observation:patient:_has:Provenance:target:agent=Practitioner/nobody',
   ]) {
     const res = await fhir.get(query);
     t.equal(res.status, 200, query);

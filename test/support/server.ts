@@ -6,11 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/types.js';
 
 export interface TestServer {
   /** The FHIR base URL, e.g. http://127.0.0.1:41234/fhir */
   base: string;
   dataDir: string;
+  /** The server's own store, for tests that look at (or tamper with) what it holds. */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
   return {
     base: `http://127.0.0.1:${port}/fhir`,
     dataDir,
+    store,
     async close() {
       await app.close();
       await store.close();

@@ -17,6 +17,7 @@ import type { Version } from '../../services/stored-document.js';
 import { clientIdOf } from '../client-identity.js';
 import { assertPermitted } from '../../auth/authorization.js';
 import { entryWritePermissions } from '../../auth/route-permissions.js';
+import { reachOfClient } from '../../auth/token-reach.js';
 import { DeferredDurabilityStore } from '../../store/deferred-durability-store.js';
 import { SessionBoundStore } from '../../store/session-bound-store.js';
 import type { Session } from '../../store/types.js';
@@ -93,7 +94,7 @@ async function transactionEntries(session: Session, entries: BundleRequestEntry[
   const keepBodies = preferred === undefined || preferred === 'representation';
   const store = new SessionBoundStore(context.store, session);
   const inTransaction: ServerContext = { ...context, store, repository: context.repository.withStore(store) };
-  const writes = await new TransactionWrites(context.store, session, inTransaction.repository, request.baseUrl).run(entries, keepBodies);
+  const writes = await new TransactionWrites(context.store, session, inTransaction.repository, request.baseUrl, reachOfClient(request.client)).run(entries, keepBodies);
   if (signed) await recordSigner(signed, [...writes.values()].flatMap((outcome) => outcome.version ?? []), inTransaction.repository);
   const answers: RawEntry[] = [];
   for (const entry of entries) {

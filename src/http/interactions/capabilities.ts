@@ -25,12 +25,14 @@ const BUNDLE_OPERATIONS = [ownOperation('sign.json'), ownOperation('verify.json'
 /** Every type: which subscriptions a resource matched and how their notifications went. */
 const DELIVERY_STATUS = ownOperation('delivery-status.json');
 const SUBSCRIPTION_OPERATIONS = [ownOperation('subscription-status.json')];
+const AUDIT_EVENT_OPERATIONS = [ownOperation('verify-audit-chain.json')];
 
 /** The operations only some types have. */
 function typeOperations(type: string): { name: string; definition: string }[] {
   if (type === 'Patient') return [PATIENT_EVERYTHING];
   if (type === 'Bundle') return BUNDLE_OPERATIONS;
   if (type === 'Subscription') return SUBSCRIPTION_OPERATIONS;
+  if (type === 'AuditEvent') return AUDIT_EVENT_OPERATIONS;
   return [];
 }
 
@@ -39,18 +41,27 @@ function codesAt(levels: string[]): string[] {
   return [...new Set(codes)];
 }
 
+/** What the API refuses on AuditEvents (the audit log is the server's to write). */
+const AUDIT_LOG_WRITES = new Set(['create', 'update', 'patch', 'delete']);
+
+function interactionsOf(type: string, typeCodes: string[]): string[] {
+  return type === 'AuditEvent' ? typeCodes.filter((code) => !AUDIT_LOG_WRITES.has(code)) : typeCodes;
+}
+
+function conditionalWrites(type: string): Pick<CapabilityStatementRestResource, 'updateCreate' | 'conditionalCreate' | 'conditionalUpdate' | 'conditionalDelete'> {
+  const writable = type !== 'AuditEvent';
+  return { updateCreate: writable, conditionalCreate: writable, conditionalUpdate: writable, conditionalDelete: writable ? 'single' : 'not-supported' };
+}
+
 function resourceEntry(type: string, typeCodes: string[]): CapabilityStatementRestResource {
   return {
     type,
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-    interaction: typeCodes.map((code) => ({ code: code as 'read' })),
+    interaction: interactionsOf(type, typeCodes).map((code) => ({ code: code as 'read' })),
     versioning: 'versioned-update',
     readHistory: true,
-    updateCreate: true,
-    conditionalCreate: true,
+    ...conditionalWrites(type),
     conditionalRead: 'full-support',
-    conditionalUpdate: true,
-    conditionalDelete: 'single',
     searchParam: supportedSearchParams(type).map(({ name, type: paramType, definition, documentation }) => ({
       name, type: paramType, ...(definition ? { definition } : {}), ...(documentation ? { documentation } : {}),
     })),

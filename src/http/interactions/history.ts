@@ -3,7 +3,9 @@ import { bundleJson, historyEntry } from '../../fhir/bundle.js';
 import { FhirError } from '../../fhir/errors.js';
 import { assertValidId } from '../../fhir/ids.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
-import { type HistoryPosition, type HistoryQuery, historyPage } from '../../services/history.js';
+import type { HistoryPosition, HistoryQuery } from '../../services/history.js';
+import { reachedHistoryPage } from '../../services/reached-history.js';
+import { reachOfClient } from '../../auth/token-reach.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parseCount, parseSince } from '../query-params.js';
 import type { ServerContext } from '../server-context.js';
@@ -38,16 +40,23 @@ function pageUrl(request: FhirRequest, query: HistoryQuery, cursor?: string): st
   return `${historyPath(request)}?${params}`;
 }
 
-/** GET [base]/_history, [base]/[type]/_history, [base]/[type]/[id]/_history — http.html#history. */
-export async function history(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
+/**
+ * GET [base]/_history, [base]/[type]/_history, [base]/[type]/[id]/_history — http.html#history.
+ * The history of a resource never stored, or outside the client's reach, is a 404; the others list
+ * only the versions the client reaches.
+ */
+export async function history(request: FhirRequest, { store, repository }: ServerContext): Promise<FhirResponse> {
   if (request.type) assertResourceType(request.type);
-  if (request.id) assertValidId(request.id);
+  if (request.id) {
+    assertValidId(request.id);
+    await repository.assertKnown(request.type!, request.id);
+  }
   const query: HistoryQuery = {
     since: parseSince(request.query.get('_since')),
     count: parseCount(request.query.get('_count'), DEFAULT_COUNT, MAX_COUNT),
     after: decodeCursor(request.query.get('_cursor')),
   };
-  const page = await historyPage(store, { type: request.type, id: request.id }, query);
+  const page = await reachedHistoryPage(store, { type: request.type, id: request.id }, query, reachOfClient(request.client));
   const current = request.query.get('_cursor') ?? undefined;
   const link: BundleLink[] = [{ relation: 'self', url: pageUrl(request, query, current) }];
   if (page.next) link.push({ relation: 'next', url: pageUrl(request, query, encodeCursor(page.next)) });

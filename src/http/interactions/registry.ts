@@ -6,6 +6,7 @@ import { patientEverything } from '../../operations/patient-everything.js';
 import { validate } from '../../operations/validate.js';
 import { sign } from '../../operations/sign.js';
 import { deliveryStatus } from '../../operations/delivery-status.js';
+import { verifyAuditChain } from '../../operations/verify-audit-chain.js';
 import { subscriptionStatus } from '../../operations/subscription-status.js';
 import { verify } from '../../operations/verify.js';
 import { create } from './create.js';
@@ -59,6 +60,7 @@ export const INTERACTIONS: readonly InteractionRoute[] = [
   { level: 'instance', method: 'GET', path: '/:type/:id/$sign', handler: sign },
   { level: 'instance', method: 'GET', path: '/:type/:id/$delivery-status', handler: deliveryStatus },
   { level: 'instance', method: 'GET', path: '/:type/:id/$status', handler: subscriptionStatus },
+  { level: 'type', method: 'GET', path: '/:type/$verify-chain', handler: verifyAuditChain },
   { code: 'read', level: 'instance', method: 'GET', path: '/:type/:id', handler: read },
   { code: 'update', level: 'instance', method: 'PUT', path: '/:type/:id', handler: update },
   { code: 'patch', level: 'instance', method: 'PATCH', path: '/:type/:id', handler: patch },

@@ -8,6 +8,8 @@ import { type SearchRequest, parseSearch } from '../../search/index.js';
 import { parseIncludes } from '../../search/includes.js';
 import { type Included, resolveIncludes } from '../../services/search/includes.js';
 import { runSearch } from '../../services/search/run-search.js';
+import { searchWithinReach } from '../../services/search/within-reach.js';
+import { reachOfClient } from '../../auth/token-reach.js';
 import { type CurrentDocument, resourceOf } from '../../services/stored-document.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
@@ -51,12 +53,14 @@ export function parseSearchRequest(request: FhirRequest, type: string): SearchRe
 /**
  * The searchset Bundle of a parsed search: a page of matches, then what _include/_revinclude
  * add (search.html#include), then warnings. `path` is the search's URL below the base.
+ * Matches, total and includes are only what the client reaches.
  */
 export async function searchset(request: FhirRequest, store: Store, searchRequest: SearchRequest, path: string): Promise<FhirResponse> {
+  const reach = reachOfClient(request.client);
   const includes = parseIncludes(searchRequest);
-  const page = await runSearch(store, searchRequest);
+  const page = await runSearch(store, searchWithinReach(searchRequest, reach));
   const { matches, total } = page;
-  const { included, cut } = await resolveIncludes(store, request.baseUrl, searchRequest.type, matches, includes);
+  const { included, cut } = await resolveIncludes(store, request.baseUrl, searchRequest.type, matches, includes, reach);
   const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };
   const entries: RawEntry[] = [
     ...matches.map((doc) => resultEntry(request.baseUrl, { type: searchRequest.type, doc }, 'match', subset)),

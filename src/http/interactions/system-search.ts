@@ -4,6 +4,8 @@ import { type RawEntry, bundleJson } from '../../fhir/bundle.js';
 import { type SearchRequest, parseSearch } from '../../search/index.js';
 import { resolveChains } from '../../services/search/chains.js';
 import { liveFilter } from '../../services/search/live-filter.js';
+import { searchWithinReach } from '../../services/search/within-reach.js';
+import { reachOfClient } from '../../auth/token-reach.js';
 import { type TypedFilter, countAll, multiTypePage } from '../../services/search/multi-type-page.js';
 import { DEFAULT_COUNT, MAX_COUNT } from '../../services/search/run-search.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -38,17 +40,19 @@ function parseForEach(types: readonly string[], query: URLSearchParams, strict: 
 
 /**
  * GET [base]?params and POST [base]/_search — search.html#all: every type, or those in _type,
- * with parameters common to them all; matches type by type, each type's by id, keyset-paged.
+ * with parameters common to them all; matches type by type, each type's by id, keyset-paged;
+ * only what the client reaches.
  */
 export async function systemSearch(request: FhirRequest, { store }: ServerContext): Promise<FhirResponse> {
   const query = new URLSearchParams(request.query);
   const refused = NOT_ACROSS_TYPES.filter((name) => [...query.keys()].some((key) => key.split(':')[0] === name));
   if (refused.length > 0) throw new FhirError('FHIR_ERR_PARAM_INVALID', [refused.join(', '), 'not supported in a system-level search']);
-  const types = typesOf(query.get('_type'));
+  const reach = reachOfClient(request.client);
+  const types = typesOf(query.get('_type')).filter((type) => reach.readsType(type));
   query.delete('_type');
   const requests = parseForEach(types, query, parsePrefer(request.headers.prefer).handling === 'strict');
   const sources: TypedFilter[] = [];
-  for (const req of requests) sources.push({ type: req.type, filter: liveFilter(await resolveChains(store, req)) });
+  for (const req of requests) sources.push({ type: req.type, filter: liveFilter(await resolveChains(store, searchWithinReach(req, reach))) });
   const first = requests[0]!;
   const total = first.summary === 'count' || first.total === 'accurate' ? await countAll(store, sources) : undefined;
   const count = first.summary === 'count' ? 0 : Math.min(first.count ?? DEFAULT_COUNT, MAX_COUNT);

@@ -4,12 +4,15 @@
  * was just included. Each resource comes once (a match is never included again); deleted and
  * missing targets, contained references and references to other servers are skipped.
  * Bounded: MAX_ITERATE_ROUNDS rounds of :iterate and MAX_INCLUDED resources per page.
+ * Only what the client reaches is included: types it may not read are skipped, and each query
+ * carries the reach condition of its type; what is left out is not mentioned.
  */
 import { type IndexEntry, extractIndexEntries } from '../../search/index.js';
 import {
   type IncludeDirective, followedReferences, includesFrom, revIncludeFilter, revIncludesTo,
 } from '../../search/includes.js';
 import type { Store } from '../../store/types.js';
+import { type ClientReach, UNLIMITED_REACH, filterWithinReach } from '../client-reach.js';
 import type { CurrentDocument } from '../stored-document.js';
 
 export const MAX_ITERATE_ROUNDS = 5;
@@ -32,6 +35,7 @@ export interface IncludeResult {
 interface Round {
   store: Store;
   baseUrl: string;
+  reach: ClientReach;
   /** "Type/id" of every match and every resource included so far. */
   seen: Set<string>;
 }
@@ -57,7 +61,7 @@ function localReferenceEntries(doc: CurrentDocument, baseUrl: string): IndexEntr
 }
 
 /** What the sources refer to through the _include directives: one `_id: {$in}` query per type, in reference order. */
-async function forwardIncludes({ store, baseUrl, seen }: Round, sources: Included[], directives: IncludeDirective[]): Promise<Included[]> {
+async function forwardIncludes({ store, baseUrl, reach, seen }: Round, sources: Included[], directives: IncludeDirective[]): Promise<Included[]> {
   const refs = new Set<string>();
   for (const source of sources) {
     const followed = directives.filter((d) => includesFrom(d, source.type));
@@ -72,21 +76,22 @@ async function forwardIncludes({ store, baseUrl, seen }: Round, sources: Include
   }
   const found = new Map<string, Included>();
   for (const [type, ids] of idsByType) {
-    const docs = await store.collection<CurrentDocument>(type).find({ _id: { $in: ids }, deleted: false }).toArray();
+    if (!reach.readsType(type)) continue;
+    const docs = await store.collection<CurrentDocument>(type).find(filterWithinReach(reach, type, [{ _id: { $in: ids }, deleted: false }])).toArray();
     for (const doc of docs) found.set(`${type}/${doc._id}`, { type, doc });
   }
   return [...refs].flatMap((ref) => found.get(ref) ?? []);
 }
 
 /** The resources that refer to the sources through one _revinclude directive, in id order. */
-async function reverseIncludes({ store, baseUrl, seen }: Round, sources: Included[], d: IncludeDirective): Promise<Included[]> {
+async function reverseIncludes({ store, baseUrl, reach, seen }: Round, sources: Included[], d: IncludeDirective): Promise<Included[]> {
   const refs = sources.filter((s) => revIncludesTo(d, s.type)).map(keyOf);
-  if (refs.length === 0) return [];
   const type = d.sourceType!;
+  if (refs.length === 0 || !reach.readsType(type)) return [];
   // Enough to fill the page's quota even when every resource already seen is among them.
   const limit = MAX_INCLUDED + seen.size + 1;
   const docs = await store.collection<CurrentDocument>(type)
-    .find({ $and: [revIncludeFilter(d, refs), { deleted: false }] }, { sort: { _id: 1 }, limit })
+    .find(filterWithinReach(reach, type, [revIncludeFilter(d, refs), { deleted: false }]), { sort: { _id: 1 }, limit })
     .toArray();
   const wanted = new Set(refs);
   return docs
@@ -108,9 +113,9 @@ async function includeRound(round: Round, sources: Included[], directives: Inclu
 
 /** The resources the directives include for a page of `type` matches, and why the result was cut, if it was. */
 export async function resolveIncludes(
-  store: Store, baseUrl: string, type: string, matches: CurrentDocument[], directives: IncludeDirective[],
+  store: Store, baseUrl: string, type: string, matches: CurrentDocument[], directives: IncludeDirective[], reach: ClientReach = UNLIMITED_REACH,
 ): Promise<IncludeResult> {
-  const round: Round = { store, baseUrl, seen: new Set(matches.map((doc) => `${type}/${doc._id}`)) };
+  const round: Round = { store, baseUrl, reach, seen: new Set(matches.map((doc) => `${type}/${doc._id}`)) };
   const included: Included[] = [];
   let sources: Included[] = matches.map((doc) => ({ type, doc }));
   let active = directives;

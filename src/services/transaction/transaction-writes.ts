@@ -9,6 +9,7 @@ import type { Resource } from 'fhir/r4.js';
 import { jsonPatchOfBinary } from '../../fhir/binary-patch.js';
 import { FhirError, entryError } from '../../fhir/errors.js';
 import type { Session, Store } from '../../store/types.js';
+import { type ClientReach, UNLIMITED_REACH } from '../client-reach.js';
 import { countMatches, findMatches } from '../conditional-match.js';
 import type { Repository } from '../repository.js';
 import { type Version, versionOf } from '../stored-document.js';
@@ -32,9 +33,15 @@ function writesInOrder(entries: BundleRequestEntry[]): BundleRequestEntry[] {
 export class TransactionWrites {
   private readonly planner: WritePlanner;
 
-  /** `repository` works inside the transaction of `session` (Repository.withStore of a SessionBoundStore). */
-  constructor(private readonly store: Store, private readonly session: Session, private readonly repository: Repository, private readonly serverBase: string) {
-    this.planner = new WritePlanner(store, session);
+  /**
+   * `repository` works inside the transaction of `session` (Repository.withStore of a SessionBoundStore),
+   * within the client's `reach`, which conditional urls and references match within too.
+   */
+  constructor(
+    private readonly store: Store, private readonly session: Session, private readonly repository: Repository,
+    private readonly serverBase: string, private readonly reach: ClientReach = UNLIMITED_REACH,
+  ) {
+    this.planner = new WritePlanner(store, session, reach);
   }
 
   /**
@@ -92,10 +99,10 @@ export class TransactionWrites {
   private async resolveConditional(type: string, query: string, reference: string): Promise<string> {
     const planned = this.planner.createdFor(type, query);
     if (planned) return `${type}/${planned.id}`;
-    const matches = await findMatches(this.store, this.session, type, query, 'reference');
+    const matches = await findMatches(this.store, this.session, type, query, 'reference', this.reach);
     if (matches.length === 0) throw new FhirError('FHIR_ERR_CONDITIONAL_REFERENCE_NONE', [reference.slice(0, 300)]);
     if (matches.length > 1) {
-      const count = await countMatches(this.store, this.session, type, query, 'reference');
+      const count = await countMatches(this.store, this.session, type, query, 'reference', this.reach);
       throw new FhirError('FHIR_ERR_CONDITIONAL_REFERENCE_MULTIPLE', [reference.slice(0, 300), count]);
     }
     return `${type}/${matches[0]!._id}`;

@@ -10,6 +10,7 @@ import { newId } from '../../fhir/ids.js';
 import { parseIfMatch } from '../../fhir/preconditions.js';
 import { assertResourceType } from '../../fhir/resource-types.js';
 import type { Session, Store } from '../../store/types.js';
+import { type ClientReach, UNLIMITED_REACH } from '../client-reach.js';
 import { conditionKey, findMatches, lockCondition } from '../conditional-match.js';
 import type { CurrentDocument } from '../stored-document.js';
 import type { BundleRequestEntry } from './bundle-entries.js';
@@ -54,7 +55,8 @@ function writeUrl(entry: BundleRequestEntry): WriteUrl {
 export class WritePlanner {
   private readonly createdByCondition = new Map<string, PlannedWrite>();
 
-  constructor(private readonly store: Store, private readonly session: Session) {}
+  /** Conditional urls match only what `reach` (the client's) holds. */
+  constructor(private readonly store: Store, private readonly session: Session, private readonly reach: ClientReach = UNLIMITED_REACH) {}
 
   async plan(entry: BundleRequestEntry): Promise<PlannedWrite> {
     try {
@@ -100,7 +102,7 @@ export class WritePlanner {
   }
 
   private async singleMatch(type: string, query: string, what: string): Promise<CurrentDocument | undefined> {
-    const matches = await findMatches(this.store, this.session, type, query, what);
+    const matches = await findMatches(this.store, this.session, type, query, what, this.reach);
     if (matches.length > 1) throw new FhirError('FHIR_ERR_MULTIPLE_MATCHES', [what, matches.length]);
     return matches[0];
   }

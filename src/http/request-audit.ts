@@ -1,0 +1,103 @@
+/**
+ * The AuditEvent of each request under the FHIR base, recorded when the response has gone out:
+ * what was asked (the interaction, the resource, the query, the patient), by whom (the token's
+ * client and user, the network address, the request id) and how it ended. Writes that were
+ * audited in their own transaction are not recorded a second time.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditAction, AuditRecord, RestfulInteraction } from '../audit/audit-event.js';
+import type { AuditScope } from '../audit/audit-scope.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { matchInteraction } from './interaction-router.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auditScope?: AuditScope;
+    /** The patient a read resource is about, when the handler found one. */
+    auditPatient?: string;
+    /** What the client was told when the request failed. */
+    auditOutcomeText?: string;
+  }
+}
+
+const ACTIONS: Record<RestfulInteraction, AuditAction> = {
+  read: 'R', vread: 'R', history: 'R', 'history-instance': 'R', 'history-type': 'R', 'history-system': 'R', capabilities: 'R',
+  create: 'C', update: 'U', patch: 'U', delete: 'D',
+  search: 'E', 'search-type': 'E', 'search-system': 'E', transaction: 'E', batch: 'E', operation: 'E',
+};
+const SEARCHES = new Set<RestfulInteraction>(['search-type', 'search-system', 'history-type', 'history-system']);
+const VERSIONED_LOCATION = /([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})\/_history\/(\d+)/;
+
+/** The scope a request's handler runs in, so its writes are audited with it. */
+export function auditScopeOf(request: FastifyRequest): AuditScope {
+  const client = request.fhirClient;
+  request.auditScope = {
+    ...(client ? { client: { clientId: client.clientId, ...(client.subject ? { subject: client.subject } : {}) } } : {}),
+    address: request.ip, requestId: request.id, writesAudited: 0,
+  };
+  return request.auditScope;
+}
+
+function interactionOf(request: FastifyRequest, base: string, path: string): RestfulInteraction {
+  const route = matchInteraction(request.method, path.slice(base.length))?.route;
+  if (!route) return 'operation';
+  if (route.path === '/metadata') return 'capabilities';
+  const codes = [route.code ?? []].flat();
+  if (codes.includes('transaction')) return (request.body as { type?: string } | undefined)?.type === 'batch' ? 'batch' : 'transaction';
+  if (codes.length === 0) return route.path.includes('$') ? 'operation' : 'search-type';
+  return codes[0] as RestfulInteraction;
+}
+
+function queryOf(request: FastifyRequest, queryStart: number): string {
+  const inUrl = queryStart < 0 ? '' : request.url.slice(queryStart + 1);
+  const inBody = request.body instanceof URLSearchParams ? request.body.toString() : '';
+  return [inUrl, inBody].filter(Boolean).join('&');
+}
+
+function resourceOf(request: FastifyRequest, reply: FastifyReply): AuditRecord['resource'] {
+  const location = VERSIONED_LOCATION.exec(String(reply.getHeader('location') ?? reply.getHeader('content-location') ?? ''));
+  if (location) return { type: location[1]!, id: location[2]!, versionId: Number(location[3]) };
+  const { type, id } = request.params as { type?: string; id?: string };
+  if (!type || !id) return undefined;
+  const etag = /^W\/"(\d+)"$/.exec(String(reply.getHeader('etag') ?? ''));
+  return etag ? { type, id, versionId: Number(etag[1]) } : { type, id };
+}
+
+function patientOf(request: FastifyRequest, resource: AuditRecord['resource'], query: URLSearchParams): string | undefined {
+  if (request.auditPatient) return request.auditPatient;
+  if (resource?.type === 'Patient') return resource.id;
+  const named = query.get('patient') ?? query.get('subject') ?? query.get('subject:Patient');
+  return named?.replace(/^Patient\//, '') || undefined;
+}
+
+/** What to record of a finished request; undefined when it is outside the FHIR base or audited already. */
+export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply, base: string): AuditRecord | undefined {
+  const queryStart = request.url.indexOf('?');
+  const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
+  if (path !== base && !path.startsWith(`${base}/`)) return undefined;
+  const interaction = interactionOf(request, base, path);
+  const action = ACTIONS[interaction];
+  const status = reply.statusCode;
+  const scope = request.auditScope;
+  if (status < 300 && (scope?.writesAudited ?? 0) > 0 && ['C', 'U', 'D'].includes(action)) return undefined;
+  const record: AuditRecord = { interaction, action, recorded: new Date(), outcome: { status }, address: request.ip, requestId: request.id };
+  if (request.auditOutcomeText) record.outcome.text = request.auditOutcomeText;
+  const client = scope?.client ?? (request.fhirClient ? { clientId: request.fhirClient.clientId } : undefined);
+  if (client) record.client = client;
+  const resource = resourceOf(request, reply);
+  if (resource) record.resource = resource;
+  const query = queryOf(request, queryStart);
+  if (SEARCHES.has(interaction) || interaction === 'operation') record.query = query;
+  const patient = patientOf(request, resource, new URLSearchParams(query));
+  if (patient) record.patient = patient;
+  return record;
+}
+
+export function registerRequestAudit(app: FastifyInstance, trail: AuditTrail, base: string): void {
+  app.addHook('onRequest', async () => trail.roomForMore());
+  app.addHook('onResponse', async (request, reply) => {
+    const record = requestAuditRecord(request, reply, base);
+    if (record) trail.record(record);
+  });
+  app.addHook('onClose', async () => trail.close());
+}
