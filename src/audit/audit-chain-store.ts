@@ -1,13 +1,13 @@
 /**
  * The audit chain in the store. The head of the chain (`audit_chain`, `{ _id: 'head', sequence, hash }`)
  * is read and moved in the same transaction as the AuditEvents linked to it, so concurrent appends
- * are serialised by the store and never fork the chain. The AuditEvents are stored as versions
- * like any resource (their history in `audit_history`); `audit_sequence` maps each place in the chain to its AuditEvent, since their JSON
- * cannot be sorted on through an index.
+ * are serialised by the store and never fork the chain. The AuditEvents are stored as current
+ * documents like any resource, without history entries (audit-event-versions.ts); `audit_sequence`
+ * maps each place in the chain to its AuditEvent, since their JSON cannot be sorted on through an index.
  */
 import type { AuditEvent } from 'fhir/r4.js';
 import { newId } from '../fhir/ids.js';
-import { type CurrentDocument, type HistoryDocument, historyCollectionOf, resourceOf } from '../services/stored-document.js';
+import { type CurrentDocument, resourceOf } from '../services/stored-document.js';
 import { versionDocuments } from '../services/write-version.js';
 import type { Session, Store } from '../store/types.js';
 import { type ChainHead, chainLink, linkOf } from './hash-chain.js';
@@ -61,8 +61,8 @@ export function ensureAuditIndexes(store: Store): Promise<void> {
 /**
  * Links each event to the chain head and stores it, inside the caller's transaction (`session`
  * of `store`): the events, their versions, their sequence entries and the moved head commit
- * together or not at all. The events are written in one bulk write per collection, as versions
- * of new AuditEvents: the server made them, so they are neither validated nor hooked.
+ * together or not at all. The events are written in one bulk write per collection, as first
+ * versions of new AuditEvents: the server made them, so they are neither validated nor hooked.
  * Returns the ids given to the events, in order.
  */
 export async function appendAuditEvents(store: Store, session: Session, events: AuditEvent[]): Promise<string[]> {
@@ -71,20 +71,18 @@ export async function appendAuditEvents(store: Store, session: Session, events: 
   const found = await heads.findOne({ _id: HEAD_ID }, { session });
   let head: ChainHead | undefined = found ? { sequence: found.sequence, hash: found.hash } : undefined;
   const documents: CurrentDocument[] = [];
-  const versions: HistoryDocument[] = [];
   const entries: AuditSequenceEntry[] = [];
   for (const event of events) {
     const linked = chainLink(event, head);
     const link = linkOf(linked)!;
-    const { document, history } = versionDocuments(AUDIT_EVENT, newId(), null, linked, 'POST');
+    // no history entry: an AuditEvent has one version, read from its current document (audit-event-versions.ts)
+    const { document } = versionDocuments(AUDIT_EVENT, newId(), null, linked, 'POST');
     documents.push(document);
-    versions.push(history);
     // a unique _id per sequence: two appends from one head cannot both commit
     entries.push({ _id: sequenceKey(link.sequence), sequence: link.sequence, id: document._id, recorded: new Date(linked.recorded) });
     head = { sequence: link.sequence, hash: link.hash };
   }
   await store.collection<CurrentDocument>(AUDIT_EVENT).bulkWrite(documents.map((document) => ({ insertOne: { document } })), { session });
-  await store.collection<HistoryDocument>(historyCollectionOf(AUDIT_EVENT)).bulkWrite(versions.map((document) => ({ insertOne: { document } })), { session });
   await store.collection<AuditSequenceEntry>(AUDIT_SEQUENCE_COLLECTION).bulkWrite(entries.map((document) => ({ insertOne: { document } })), { session });
   await heads.replaceOne({ _id: HEAD_ID }, { _id: HEAD_ID, ...head! }, { upsert: true, session });
   return documents.map((document) => document._id);

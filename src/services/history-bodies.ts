@@ -1,5 +1,5 @@
 import type { Store } from '../store/types.js';
-import { type CurrentDocument, type HistoryDocument, type Version, historyCollectionOf, versionOfHistory } from './stored-document.js';
+import { type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type Version, versionOfHistory } from './stored-document.js';
 
 /** The current documents of the history entries that are still the latest version of their resource. */
 async function currentDocuments(store: Store, docs: HistoryDocument[]): Promise<Map<string, CurrentDocument>> {
@@ -19,7 +19,7 @@ async function currentDocuments(store: Store, docs: HistoryDocument[]): Promise<
  * document in the same transaction, so reading that document again finds it.
  */
 async function reread(store: Store, doc: HistoryDocument): Promise<Version> {
-  const again = await store.collection<HistoryDocument>(historyCollectionOf(doc.type)).findOne({ _id: doc._id });
+  const again = await store.collection<HistoryDocument>(HISTORY_COLLECTION).findOne({ _id: doc._id });
   if (!again || again.current) throw new Error(`history of ${doc._id} changed without its body`);
   return versionOfHistory(again);
 }

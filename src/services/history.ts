@@ -1,6 +1,7 @@
 import type { Filter, Store } from '../store/types.js';
 import { withBodies } from './history-bodies.js';
-import { type HistoryDocument, type Version, historyCollectionOf, historyKey } from './stored-document.js';
+import { auditEventHistoryPage, auditEventVersion } from '../audit/audit-event-versions.js';
+import { HISTORY_COLLECTION, type HistoryDocument, type Version, historyKey } from './stored-document.js';
 
 export interface HistoryScope {
   type?: string;
@@ -26,14 +27,14 @@ export interface HistoryPage {
 }
 
 export async function readVersion(store: Store, type: string, id: string, versionId: number): Promise<Version | null> {
-  const doc = await store.collection<HistoryDocument>(historyCollectionOf(type)).findOne({ _id: historyKey(type, id, versionId) });
+  if (type === 'AuditEvent') return auditEventVersion(store, id, versionId);
+  const doc = await store.collection<HistoryDocument>(HISTORY_COLLECTION).findOne({ _id: historyKey(type, id, versionId) });
   return doc && (await withBodies(store, [doc]))[0]!;
 }
 
-function historyFilter(scope: HistoryScope, query: HistoryQuery): Filter {
-  const filter: Filter = {};
-  if (scope.type) filter.type = scope.type;
-  if (scope.id) filter.id = scope.id;
+/** The filter of a history page: `scope` (a type, an id), then `since` and the position after which the page starts. */
+export function historyFilter(scope: Filter, query: HistoryQuery): Filter {
+  const filter: Filter = { ...scope };
   const clauses: Filter[] = [filter];
   if (query.since) clauses.push({ lastUpdated: { $gte: query.since } });
   if (query.after) {
@@ -48,9 +49,10 @@ function historyFilter(scope: HistoryScope, query: HistoryQuery): Filter {
  * seen, not by an offset, so writes made while a client pages never shift or repeat entries.
  */
 export async function historyPage(store: Store, scope: HistoryScope, query: HistoryQuery): Promise<HistoryPage> {
+  if (scope.type === 'AuditEvent') return auditEventHistoryPage(store, scope.id, query);
   const docs = await store
-    .collection<HistoryDocument>(historyCollectionOf(scope.type))
-    .find(historyFilter(scope, query), { sort: { lastUpdated: -1, _id: -1 }, limit: query.count + 1 })
+    .collection<HistoryDocument>(HISTORY_COLLECTION)
+    .find(historyFilter({ ...(scope.type ? { type: scope.type } : {}), ...(scope.id ? { id: scope.id } : {}) }, query), { sort: { lastUpdated: -1, _id: -1 }, limit: query.count + 1 })
     .toArray();
   const page = docs.slice(0, query.count);
   const last = page[page.length - 1];

@@ -1,6 +1,6 @@
 import { INDEX_SPECS } from '../search/index.js';
 import type { Store } from '../store/types.js';
-import { AUDIT_HISTORY_COLLECTION, HISTORY_COLLECTION } from './stored-document.js';
+import { HISTORY_COLLECTION } from './stored-document.js';
 
 const HISTORY_INDEXES = [
   { type: 1, id: 1, versionId: -1 },
@@ -30,10 +30,8 @@ export class ResourceCollections {
   }
 
   private async ensureHistory(): Promise<void> {
-    for (const name of [HISTORY_COLLECTION, AUDIT_HISTORY_COLLECTION]) {
-      const history = this.store.collection(name);
-      for (const spec of HISTORY_INDEXES) await history.createIndex({ ...spec });
-    }
+    const history = this.store.collection(HISTORY_COLLECTION);
+    for (const spec of HISTORY_INDEXES) await history.createIndex({ ...spec });
   }
 
   private async createIndexes(type: string): Promise<void> {

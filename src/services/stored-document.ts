@@ -35,16 +35,6 @@ export interface HistoryDocument {
 }
 
 export const HISTORY_COLLECTION = 'history';
-/**
- * AuditEvents keep their versions apart: the audit log grows with every read, and system-level
- * history is about resources changing, so it should not be buried under it.
- */
-export const AUDIT_HISTORY_COLLECTION = 'audit_history';
-
-/** Where the versions of resources of `type` are kept (every type but AuditEvent: `history`). */
-export function historyCollectionOf(type: string | undefined): string {
-  return type === 'AuditEvent' ? AUDIT_HISTORY_COLLECTION : HISTORY_COLLECTION;
-}
 export const CONDITIONAL_LOCKS_COLLECTION = 'conditional_locks';
 
 export function historyKey(type: string, id: string, versionId: number): string {

@@ -4,7 +4,7 @@ import type { Session, Store } from '../store/types.js';
 import { SEARCH_PARAMETER_TYPE } from './search-parameter-registry.js';
 import { prepareSearchParameterWrite } from './search-parameter-writes.js';
 import {
-  type CurrentDocument, type HistoryDocument, type HistoryMethod, type Version, historyCollectionOf, historyKey,
+  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
 } from './stored-document.js';
 
 /** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
@@ -57,7 +57,7 @@ export async function writeVersion(
   if (type === SEARCH_PARAMETER_TYPE) await prepareSearchParameterWrite(store, session, id, resource);
   const { version, document, history } = versionDocuments(type, id, previous, resource, method);
   const collection = store.collection<CurrentDocument>(type);
-  const histories = store.collection<HistoryDocument>(historyCollectionOf(type));
+  const histories = store.collection<HistoryDocument>(HISTORY_COLLECTION);
   if (previous) await collection.replaceOne({ _id: id }, document, { session });
   else await collection.insertOne(document, { session });
   if (previous && !previous.deleted) {

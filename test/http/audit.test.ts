@@ -81,6 +81,17 @@ t.test('an auditor reads the audit log and nothing else; nobody changes it', asy
     t.equal(answer.status, 405, what);
     t.equal(answer.body.issue[0].details.coding[0].code, 'FHIR_ERR_AUDIT_LOG_READ_ONLY', what);
   }
+  t.equal((await auditor.get(`/AuditEvent/${id}/_history/1`)).body.id, id, 'vread of its one version');
+  t.equal((await auditor.get(`/AuditEvent/${id}/_history/2`)).status, 404);
+  const own = await auditor.get(`/AuditEvent/${id}/_history`);
+  t.same(own.body.entry.map((e: any) => [e.resource.id, e.request.method]), [[id, 'POST']], 'its history: the one version');
+  const typeHistory = await auditor.get('/AuditEvent/_history?_count=2');
+  t.equal(typeHistory.body.entry.length, 2, 'type history pages');
+  const nextPage = await auditor.get(typeHistory.body.link.find((l: any) => l.relation === 'next').url);
+  t.equal(nextPage.status, 200);
+  t.notSame(nextPage.body.entry.map((e: any) => e.resource.id), typeHistory.body.entry.map((e: any) => e.resource.id), 'the next page goes on');
+  const systemHistory = await admin.get('/_history?_count=1000');
+  t.notOk(systemHistory.body.entry.some((e: any) => e.resource?.resourceType === 'AuditEvent'), 'system history is about resources changing, not the audit log');
   const capability = await admin.get('/metadata');
   const auditEvent = capability.body.rest[0].resource.find((r: any) => r.type === 'AuditEvent');
   t.same(auditEvent.interaction.map((i: any) => i.code).sort(), ['history-instance', 'history-type', 'read', 'search-type', 'vread']);
