@@ -1,6 +1,7 @@
 import { assertAuditLogUntouched } from '../audit/audit-log-writes.js';
 import { FhirError } from '../fhir/errors.js';
 import type { FhirRequest } from '../http/fhir-request.js';
+import { assertSubscriptionInOrganization } from './organization-reach.js';
 import { beyondPatient } from './patient-context.js';
 import { allows, missingScopeText } from './smart-scopes.js';
 import type { Permission } from './route-permissions.js';
@@ -22,5 +23,8 @@ export function assertPermitted(request: FhirRequest, permissions: readonly Perm
     if (!scope) throw new FhirError('FHIR_ERR_FORBIDDEN', [INTERACTION_NAMES[interaction], what, missingScopeText(type, interaction)]);
     const beyond = scope.context === 'patient' ? beyondPatient(request, client.patient, operation) : undefined;
     if (beyond) throw new FhirError('FHIR_ERR_PATIENT_CONTEXT', [INTERACTION_NAMES[interaction], what, client.patient ?? '?', beyond]);
+  }
+  if (client.organization && request.type === 'Subscription' && ['POST', 'PUT'].includes(request.method)) {
+    assertSubscriptionInOrganization(request.body, client.organization);
   }
 }

@@ -56,6 +56,23 @@ export function indexedInOrganization(type: string, id: string, idx: IndexEntrie
   return (idx.reference ?? []).some((entry) => entry.p === limit.param && entry.r === organization);
 }
 
+/**
+ * Throws 403 unless a Subscription's criteria keep an organization-limited type to the organization
+ * (`Observation?performer=Organization/<id>&...`): otherwise its notifications would carry other
+ * organizations' resources.
+ */
+export function assertSubscriptionInOrganization(body: unknown, organization: string): void {
+  const criteria = (body as { criteria?: unknown } | undefined)?.criteria;
+  if (typeof criteria !== 'string') return;
+  const [type = '', query = ''] = criteria.split('?');
+  const limit = elementOf(type);
+  if (!limit) return;
+  const expected = limit.param === '_id' ? idOf(organization) : organization;
+  const named = new URLSearchParams(query).getAll(limit.param).flatMap((value) => value.split(','));
+  if (named.length > 0 && named.every((value) => value === expected)) return;
+  throw new FhirError('FHIR_ERR_SUBSCRIPTION_REACH', [criteria.slice(0, 200), organization, `${limit.param}=${expected}`], ['Subscription.criteria']);
+}
+
 /** Throws 403 (naming the element and the organization) unless the resource to be written belongs to the organization. */
 export function assertBelongsToOrganization(resource: Resource, organization: string): void {
   if (belongsToOrganization(resource, organization)) return;

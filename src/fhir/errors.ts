@@ -8,7 +8,7 @@ import type { OperationOutcomeIssue } from 'fhir/r4.js';
 export type IssueCode =
   | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'code-invalid' | 'security' | 'login' | 'forbidden'
   | 'not-found' | 'deleted' | 'too-long' | 'not-supported' | 'duplicate' | 'multiple-matches'
-  | 'conflict' | 'processing' | 'exception' | 'throttled' | 'informational' | 'business-rule' | 'too-costly';
+  | 'conflict' | 'processing' | 'exception' | 'transient' | 'throttled' | 'informational' | 'business-rule' | 'too-costly';
 
 interface ErrorDefinition {
   status: number;
@@ -72,8 +72,10 @@ export const ERRORS = {
   FHIR_ERR_AUDIT_LOG_READ_ONLY: { status: 405, issue: 'not-supported', en: 'AuditEvents are written by the server alone; {0} of an AuditEvent is not allowed', ru: 'Ресурсы AuditEvent записывает только сервер; операция {0} над AuditEvent не допускается' },
   FHIR_ERR_FORBIDDEN: { status: 403, issue: 'forbidden', en: '{0} on {1} needs a scope this token does not grant: {2}', ru: 'Для операции {0} над {1} нужна область доступа (scope), которой нет в токене: {2}' },
   FHIR_ERR_PATIENT_CONTEXT: { status: 403, issue: 'forbidden', en: '{0} on {1}: a patient-context token reaches only Patient/{2} and its compartment ({3})', ru: '{0} над {1}: токен в контексте пациента даёт доступ только к Patient/{2} и его компартменту ({3})' },
+  FHIR_ERR_SUBSCRIPTION_REACH: { status: 403, issue: 'forbidden', en: 'The criteria {0} must be limited to {1} ({2}): the token acts for that organization and is notified only of its resources', ru: 'Критерий {0} должен быть ограничен организацией {1} ({2}): токен действует от имени этой организации и получает уведомления только о её ресурсах' },
   FHIR_ERR_ORGANIZATION_REACH: { status: 403, issue: 'forbidden', en: '{0} must refer to {1}: the token acts for that organization and writes only its resources', ru: '{0} должен ссылаться на {1}: токен действует от имени этой организации и изменяет только её ресурсы' },
   FHIR_ERR_AUTH_UNAVAILABLE: { status: 503, issue: 'exception', en: 'Tokens cannot be checked now: the token issuer\'s keys are unavailable', ru: 'Токены сейчас нельзя проверить: ключи издателя токенов недоступны' },
+  FHIR_ERR_SHUTTING_DOWN: { status: 503, issue: 'transient', en: 'The server is shutting down and takes no new requests; send the request again (another instance may answer it)', ru: 'Сервер завершает работу и не принимает новые запросы; отправьте запрос повторно (его может обработать другой экземпляр)' },
   FHIR_ERR_RATE_LIMITED: { status: 429, issue: 'throttled', en: 'Too many requests: each client may make {0} per {1} s; retry after {2} s', ru: 'Слишком много запросов: каждому клиенту разрешено {0} за {1} с; повторите через {2} с' },
   FHIR_ERR_AUTH_THROTTLED: { status: 429, issue: 'throttled', en: 'Too many failed authentication attempts from this address ({0} per {1} s allowed); retry after {2} s with a valid bearer token', ru: 'Слишком много неудачных попыток аутентификации с этого адреса (допускается {0} за {1} с); повторите через {2} с с действительным токеном доступа' },
   FHIR_ERR_JSON_TOO_DEEP: { status: 400, issue: 'structure', en: 'The JSON body nests objects and arrays deeper than {0} levels', ru: 'В теле запроса JSON объекты и массивы вложены глубже {0} уровней' },

@@ -195,3 +195,16 @@ t.test('transactions and batches: each entry within the organization', async (t)
   const batch = await clinic.post('', { resourceType: 'Bundle', type: 'batch', entry: [good, outside, { request: { method: 'GET', url: 'Observation/obs-b1' } }] });
   t.same(batch.body.entry.map((e: { response: { status: string } }) => e.response.status), ['201 Created', '403 Forbidden', '404 Not Found']);
 });
+
+t.test('a Subscription of an organization-limited client is kept to its organization', async (t) => {
+  const clinic = await as(`${CLINIC_A} system/Subscription.cruds`, { organization: 'org-a' });
+  const subscription = (criteria: string) => ({ resourceType: 'Subscription', status: 'requested', reason: 'own results', criteria, channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook' } });
+  for (const criteria of ['Observation?status=final', 'Observation?performer=Organization/org-b', 'Observation?performer=Organization/org-a,Organization/org-b']) {
+    const refused = await clinic.post('/Subscription', subscription(criteria));
+    t.equal(refused.status, 403, criteria);
+    t.equal(codeOf(refused.body), 'FHIR_ERR_SUBSCRIPTION_REACH', criteria);
+    t.match(refused.body.issue[0].diagnostics, 'performer=Organization/org-a', criteria);
+  }
+  t.equal((await clinic.post('/Subscription', subscription('Observation?performer=Organization/org-a&status=final'))).status, 201, 'limited to its organization');
+  t.equal((await clinic.post('/Subscription', subscription('Practitioner?name=x'))).status, 201, 'a type the organization does not limit');
+});
