@@ -32,6 +32,13 @@ export interface Config {
   jsonMaxDepth: number;
   /** CORS_ORIGINS: browser origins allowed to call the server, or ['*'] for any; empty is no CORS. */
   corsOrigins: string[];
+  /**
+   * TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client address (audit records,
+   * per-address limits): unset none, `true` any, a number of hops, or addresses and CIDR ranges.
+   */
+  trustProxy: boolean | number | string[];
+  /** SHUTDOWN_TIMEOUT: seconds a shutdown waits for in-flight requests before it closes their connections. */
+  shutdownTimeoutSeconds: number;
 }
 
 /** A count allowed in each fixed window of time; max 0 turns the limit off. */
@@ -157,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailureLimit: windowLimit(env, ['AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW'], 10),
     jsonMaxDepth: integer(env, 'JSON_MAX_DEPTH', 64, 8, 1000),
     corsOrigins: corsOriginsOf(env.CORS_ORIGINS),
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 30, 1, 3600),
   };
 }
 
@@ -171,6 +180,18 @@ function corsOriginsOf(raw: string | undefined): string[] {
   const bad = origins.find((origin) => origin !== '*' && !isOrigin(origin));
   if (bad) throw new ConfigError(`CORS_ORIGINS lists origins such as https://app.example.ru (scheme, host and port only, no path), got "${bad}"`);
   return origins;
+}
+
+const ADDRESS_OR_RANGE = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+
+function trustProxyOf(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const proxies = list(raw);
+  const bad = proxies.find((proxy) => !ADDRESS_OR_RANGE.test(proxy));
+  if (bad) throw new ConfigError(`TRUST_PROXY is true, a number of hops, or IP addresses and CIDR ranges such as 10.0.0.0/8, got "${bad}"`);
+  return proxies;
 }
 
 function isOrigin(text: string): boolean {

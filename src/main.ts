@@ -1,19 +1,13 @@
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
 import { openStore } from './store/open-store.js';
+import { shutDownOnSignals } from './shutdown.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const store = await openStore({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
   const app = await buildApp(config, store);
-  const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
-    await store.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutDownOnSignals({ app, store, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ engine: store.engine, base: `/fhir` }, 'FHIR server ready');
 }

@@ -11,6 +11,8 @@ import { loadSigningIdentity } from '../services/signing/signing-identity.js';
 import { loadTrustStore } from '../services/signing/trust-store.js';
 import { ensureOutboxIndexes } from '../services/subscriptions/outbox.js';
 import { SubscriptionDispatcher } from '../services/subscriptions/subscription-dispatcher.js';
+import { ServerMetrics } from '../services/server-metrics.js';
+import { TimedStore } from '../store/timed-store.js';
 import { SubscriptionMatcher } from '../services/subscriptions/subscription-matcher.js';
 import { preparedSubscription } from '../services/subscriptions/subscription-writes.js';
 import { useTerminologyDirectory } from '../search/terminology.js';
@@ -19,10 +21,14 @@ import { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
 import { assertAcceptable, registerBodyParsers } from './content-negotiation.js';
 import { handleError } from './error-handler.js';
+import { registerHealthRoutes } from './health.js';
+import { registerMetrics } from './metrics.js';
+import { isOperationsRequest } from './operations-paths.js';
 import { registerAuthentication } from './authentication.js';
 import { registerCors } from './cors.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { registerShutdownRefusal } from './shutdown-refusal.js';
 import type { Resource } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { INTERACTIONS, type HttpMethod, type InteractionRoute } from './interactions/registry.js';
@@ -127,11 +133,20 @@ export interface AppOptions {
   deliverNotifications?: boolean;
 }
 
+/** TRUST_PROXY as Fastify takes it: a number of hops becomes a test of the hop. */
+function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store, { deliverNotifications = true }: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: config.bodyLimit, ...loggerOptions(config.logLevel) });
+  // while closing: idle keep-alive connections are closed at once, and new requests get a FHIR 503 (shutdown-refusal.ts)
+  const app = Fastify({ bodyLimit: config.bodyLimit, forceCloseConnections: 'idle', return503OnClosing: false, trustProxy: trustedProxies(config.trustProxy), ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
-  const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store));
+  const metrics = new ServerMetrics({ store, log: app.log });
+  // every store operation of this app is timed here, at one place
+  store = new TimedStore(store, metrics.observeStore);
+  const validator = new Validator({ mode: config.validation, profiles: config.profiles, attachmentLimit: config.attachmentLimit }, storedProfileFinder(store), undefined, metrics.recordRejection);
   const signing = await serverSigning(config, app.log);
   let dispatcher: SubscriptionDispatcher | undefined;
   const matcher = new SubscriptionMatcher(() => dispatcher?.wake());
@@ -156,9 +171,11 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    if (isOperationsRequest(request)) return;
     const format = (request.query as Record<string, unknown> | undefined)?._format;
     assertAcceptable(typeof format === 'string' ? format : undefined, request.headers.accept);
   });
+  registerShutdownRefusal(app);
   // a CORS preflight carries no token: answered before authentication
   registerCors(app, config.corsOrigins);
   // after the request id is set, so a refused request carries it too
@@ -167,12 +184,21 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   registerRateLimit(app, config.rateLimit);
   // SearchParameter resources written by any process sharing the store apply from the next request on.
   const searchParameters = new SearchParameterRegistry(store);
-  app.addHook('preHandler', async () => searchParameters.refresh());
+  app.addHook('preHandler', async (request) => {
+    if (!isOperationsRequest(request)) await searchParameters.refresh();
+  });
   registerInteractions(app, context);
+  registerMetrics(app, metrics, FHIR_BASE_PATH);
+  // onClose hooks run last-registered first: the audit records are stored before the dispatcher winds down
+  app.addHook('onClose', async () => {
+    app.log.info('stopping the subscription dispatcher (deliveries under way finish) and releasing its leases');
+    await dispatcher!.stop();
+    app.log.info('subscription dispatcher stopped, its leases released');
+  });
   if (audit) registerRequestAudit(app, audit, FHIR_BASE_PATH);
   await ensureOutboxIndexes(store);
-  dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log });
+  dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log, recordDelivery: metrics.recordDelivery });
   if (deliverNotifications) app.addHook('onReady', async () => dispatcher!.start());
-  app.addHook('onClose', async () => dispatcher!.stop());
+  registerHealthRoutes(app, { store, log: app.log, ...(deliverNotifications ? { dispatcher } : {}) });
   return app;
 }

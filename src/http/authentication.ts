@@ -1,8 +1,9 @@
 /**
- * Bearer-token authentication (AUTH=on, the default): every request but GET /metadata carries a
- * JWT the token issuer signed; its client and scopes ride on the request. A missing or bad token
- * gets 401 with WWW-Authenticate; unreachable issuer keys get 503. Without an issuer configured the
- * server trusts the development key set in DATA_DIR/auth (npm run token mints tokens for it).
+ * Bearer-token authentication (AUTH=on, the default): every request but GET /metadata and the
+ * operations endpoints (/healthz, /readyz, /metrics) carries a JWT the token issuer signed; its
+ * client and scopes ride on the request. A missing or bad token gets 401 with WWW-Authenticate;
+ * unreachable issuer keys get 503. Without an issuer configured the server trusts the development
+ * key set in DATA_DIR/auth (npm run token mints tokens for it).
  * AUTH=off lets every request in, with a warning at start.
  */
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { type AuthenticatedClient, TokenVerifier } from '../auth/token-verifier.
 import { FhirError } from '../fhir/errors.js';
 import { errorOutcome } from '../fhir/operation-outcome.js';
 import { AuthFailureThrottle } from './auth-failure-throttle.js';
+import { isOperationsRequest } from './operations-paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,9 +27,9 @@ declare module 'fastify' {
 
 const PUBLIC_PATHS = new Set(['/fhir/metadata']);
 
-/** A request every client may make without a token: reading the CapabilityStatement. */
+/** A request every client may make without a token: reading the CapabilityStatement, the health checks and metrics. */
 export function isPublicRequest(request: FastifyRequest): boolean {
-  return request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0]!);
+  return (request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0]!)) || isOperationsRequest(request);
 }
 
 /** The settings tokens are checked with: the configured issuer, or the development key set. */

@@ -10,7 +10,8 @@ import { FixedWindowCounter } from './fixed-window-counter.js';
  * without a token (AUTH=off) it is the address, as X-Client-Id proves nothing and would let a
  * client dodge the limit by changing it. Registered after authentication, whose hook puts the
  * client on the request, and still in onRequest, so a refused request's body is never read.
- * GET /fhir/metadata, which needs no token, is not counted: it is the health check of load balancers.
+ * The public requests (GET /fhir/metadata, /healthz, /readyz, /metrics) are not counted: probes and
+ * scrapers call them often, and they carry no token to budget by.
  */
 export function registerRateLimit(app: FastifyInstance, limit: WindowLimit): void {
   if (limit.max === 0) return;

@@ -38,6 +38,13 @@ export function auditScopeOf(request: FastifyRequest): AuditScope {
   return request.auditScope;
 }
 
+/** The REST interaction a request under `base` is, from the route it matches; undefined outside the base. */
+export function requestInteraction(request: FastifyRequest, base: string): RestfulInteraction | undefined {
+  const path = request.url.split('?', 1)[0]!;
+  if (path !== base && !path.startsWith(`${base}/`)) return undefined;
+  return interactionOf(request, base, path);
+}
+
 function interactionOf(request: FastifyRequest, base: string, path: string): RestfulInteraction {
   const route = matchInteraction(request.method, path.slice(base.length))?.route;
   if (!route) return 'operation';
@@ -72,10 +79,9 @@ function patientOf(request: FastifyRequest, resource: AuditRecord['resource'], q
 
 /** What to record of a finished request; undefined when it is outside the FHIR base or audited already. */
 export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply, base: string): AuditRecord | undefined {
+  const interaction = requestInteraction(request, base);
+  if (!interaction) return undefined;
   const queryStart = request.url.indexOf('?');
-  const path = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
-  if (path !== base && !path.startsWith(`${base}/`)) return undefined;
-  const interaction = interactionOf(request, base, path);
   const action = ACTIONS[interaction];
   const status = reply.statusCode;
   const scope = request.auditScope;
@@ -94,10 +100,15 @@ export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply,
 }
 
 export function registerRequestAudit(app: FastifyInstance, trail: AuditTrail, base: string): void {
-  app.addHook('onRequest', async () => trail.roomForMore());
+  // only requests that will be audited wait for the audit worker; /healthz and /metrics never do
+  app.addHook('onRequest', async (request) => (request.url.startsWith(base) ? trail.roomForMore() : undefined));
   app.addHook('onResponse', async (request, reply) => {
     const record = requestAuditRecord(request, reply, base);
     if (record) trail.record(record);
   });
-  app.addHook('onClose', async () => trail.close());
+  app.addHook('onClose', async () => {
+    app.log.info('storing the remaining audit records');
+    await trail.close();
+    app.log.info('audit records stored');
+  });
 }

@@ -232,7 +232,8 @@ export class Repository {
   }
 
   private async write(session: Session, type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): Promise<Version> {
-    if (resource) this.reach.assertWritable(resource);
+    // judged with the id it is stored under: a create's body id is not kept
+    if (resource) this.reach.assertWritable({ ...resource, id });
     const { version, document } = await writeVersion(this.store, session, type, id, previous, resource, method);
     await this.hooks.afterWrite?.(this.store, session, version, document);
     return version;

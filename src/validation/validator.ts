@@ -36,11 +36,15 @@ export interface ValidationSettings {
 /** Finds a profile the registry does not know (one written to the server as a StructureDefinition). */
 export type ProfileFinder = (url: string) => Promise<StructureDefinition | undefined>;
 
+/** Told of each write strict validation refuses (the metrics). */
+export type RejectionRecorder = (resourceType: string) => void;
+
 export class Validator {
   constructor(
     readonly settings: ValidationSettings,
     private readonly findProfile: ProfileFinder = async () => undefined,
     private readonly registry: ProfileRegistry = profileRegistry(),
+    private readonly recordRejection?: RejectionRecorder,
   ) {}
 
   /** Registers the profiles among `urls` that the registry does not know yet but the store holds. */
@@ -82,7 +86,10 @@ export class Validator {
     await this.loadProfiles(this.profilesOf(resource));
     const found = [...this.issues(resource), ...this.asProfile(resource)];
     const errors = found.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal').length;
-    if (errors > 0 && this.settings.mode === 'strict') throw validationFailed(resource.resourceType, errors, found);
+    if (errors > 0 && this.settings.mode === 'strict') {
+      this.recordRejection?.(resource.resourceType);
+      throw validationFailed(resource.resourceType, errors, found);
+    }
     return found;
   }
 

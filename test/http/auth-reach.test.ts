@@ -178,6 +178,8 @@ t.test('writes must stay within the organization; another organization\'s resour
   const another = await registry.post('/Organization', { resourceType: 'Organization', name: 'Новая' });
   t.equal(another.status, 403, 'nor a new one');
   t.same(another.body.issue[0].expression, ['Organization.id']);
+  const posing = await registry.post('/Organization', { resourceType: 'Organization', id: 'org-a', name: 'Под чужим id' });
+  t.equal(posing.status, 403, 'a create is judged by the id it gets, not the id its body names');
 });
 
 t.test('transactions and batches: each entry within the organization', async (t) => {

@@ -29,6 +29,9 @@ const EAGER_MS = 200;
 const EAGER_POLL_MS = 5;
 const HEARTBEAT_CHECK_MS = 1000;
 
+/** What became of outbox events at a delivery attempt: sent, scheduled again, given up, set aside. */
+export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'blocked';
+
 export interface DispatcherContext {
   store: Store;
   repository: Repository;
@@ -37,6 +40,8 @@ export interface DispatcherContext {
   /** The FHIR base URL notifications name resources by. */
   baseUrl: () => string;
   log: { warn(details: object, message: string): void; error(details: object, message: string): void };
+  /** Told each outcome once it is recorded in the outbox, with the number of events it concerns (the metrics). */
+  recordDelivery?: (result: DeliveryResult, events: number) => void;
 }
 
 export class SubscriptionDispatcher {
@@ -44,6 +49,7 @@ export class SubscriptionDispatcher {
   private readonly leases: SubscriptionLeases;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private currentTick: Promise<void> | undefined;
   private ticking = false;
   private woken = false;
   private stopped = true;
@@ -64,10 +70,26 @@ export class SubscriptionDispatcher {
     this.schedule(0);
   }
 
+  /** Between start and stop: what readiness asks. */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /**
+   * Lets the tick and the deliveries under way finish (each ends after its current notification),
+   * then frees every lease this process still holds, so another process takes over at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.currentTick;
     await Promise.allSettled(this.inFlight.values());
+    try {
+      await this.leases.releaseAll();
+    } catch (err) {
+      // the store is gone (closed or unreachable): the leases run out on their own instead
+      this.context.log.error({ err }, 'subscription leases could not be released; they expire after SUBSCRIPTION_LEASE');
+    }
   }
 
   /**
@@ -82,7 +104,9 @@ export class SubscriptionDispatcher {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer = setTimeout(() => {
+      this.currentTick = this.tick();
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -109,7 +133,7 @@ export class SubscriptionDispatcher {
   private async startDueSubscriptions(): Promise<void> {
     const due = await this.states.find({ pending: { $gt: 0 }, dueAt: { $lte: new Date() } }, { sort: { dueAt: 1 }, limit: 200 }).toArray();
     for (const { _id: subscription } of due) {
-      if (this.inFlight.size >= this.context.settings.concurrency) break;
+      if (this.stopped || this.inFlight.size >= this.context.settings.concurrency) break;
       if (this.inFlight.has(subscription)) continue;
       const run = this.deliverQueue(subscription)
         .then((progressed) => {
@@ -176,6 +200,7 @@ export class SubscriptionDispatcher {
 
   private async block(item: OutboxItem, reason: BlockReason, detail: string): Promise<true> {
     await this.settle(item, { $set: { status: 'blocked', reason, detail } }, { $inc: { pending: -1 }, $set: { dueAt: new Date() } });
+    this.context.recordDelivery?.('blocked', 1);
     return true;
   }
 
@@ -222,6 +247,7 @@ export class SubscriptionDispatcher {
       for (const item of items) await this.outbox.updateOne({ _id: item._id, status: 'pending' }, { $set: { status: 'delivered', deliveredAt }, $push: { attempts: attempt } }, { session });
       await this.states.updateOne({ _id: subscription }, { $inc: { pending: -items.length }, $set: { dueAt: deliveredAt } }, { session });
     }, { deferDurability: true });
+    this.context.recordDelivery?.('delivered', items.length);
   }
 
   private async send(definition: SubscriptionDefinition, type: NotificationType, outgoing: Outgoing[]): Promise<DeliveryAttempt & { ok: boolean }> {
@@ -249,10 +275,12 @@ export class SubscriptionDispatcher {
     if (!pastHorizon) {
       const nextAttemptAt = new Date(attempt.at.getTime() + retryDelayMs(tries, retryBaseMs, retryMaxMs));
       await this.settle(item, { $set: { nextAttemptAt }, $push: { attempts: withoutOk(attempt) } }, { $set: { dueAt: nextAttemptAt } });
+      this.context.recordDelivery?.('retry', 1);
       return;
     }
     const detail = `gave up after ${tries} attempts over ${retryHorizonSeconds} s; last: ${attempt.error ?? `HTTP ${attempt.httpStatus}`}`;
     await this.settle(item, { $set: { status: 'failed', detail }, $push: { attempts: withoutOk(attempt) } }, { $inc: { pending: -1 }, $set: { dueAt: new Date() } });
+    this.context.recordDelivery?.('failed', 1);
     await this.setError(definition.id, detail);
   }
 
@@ -271,6 +299,7 @@ export class SubscriptionDispatcher {
     this.lastHeartbeatCheck = Date.now();
     const docs = await this.context.store.collection<CurrentDocument>(SUBSCRIPTION_TYPE).find({ deleted: false }).toArray();
     for (const definition of docs.map(storedDefinition)) {
+      if (this.stopped) return;
       if (!definition?.heartbeatSeconds || definition.status !== 'active' || this.inFlight.has(definition.id)) continue;
       const state = await this.states.findOne({ _id: definition.id });
       if (state?.lastSentAt && Date.now() - state.lastSentAt.getTime() < definition.heartbeatSeconds * 1000) continue;

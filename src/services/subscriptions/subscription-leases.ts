@@ -1,6 +1,8 @@
 import type { Store } from '../../store/types.js';
 import { STATE_COLLECTION, type SubscriptionState } from './outbox.js';
 
+const RELEASED = { $unset: { leaseOwner: '', leaseUntil: '' } };
+
 /**
  * Which process delivers a subscription's events: the one holding its lease (findOneAndUpdate on
  * the subscription's state document, on both engines). A lease runs out on its own, so a process
@@ -37,8 +39,15 @@ export class SubscriptionLeases {
     return Date.now() - claimedAt < this.leaseMs / 2 || this.claim(subscription);
   }
 
+  /** Frees the lease at once (owner and expiry cleared), so another process may take it without waiting it out. */
   async release(subscription: string): Promise<void> {
     this.claimedAt.delete(subscription);
-    await this.store.withTransaction((session) => this.states.updateOne({ _id: subscription, leaseOwner: this.owner }, { $set: { leaseUntil: new Date(0) } }, { session }), { deferDurability: true });
+    await this.store.withTransaction((session) => this.states.updateOne({ _id: subscription, leaseOwner: this.owner }, RELEASED, { session }), { deferDurability: true });
+  }
+
+  /** Frees every lease this owner still holds (a shutdown's last step). */
+  async releaseAll(): Promise<void> {
+    const held = await this.states.find({ leaseOwner: this.owner }).toArray();
+    for (const { _id } of held) await this.release(_id);
   }
 }
