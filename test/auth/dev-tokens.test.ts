@@ -93,7 +93,7 @@ t.test('mint: each role gives a token TokenVerifier accepts, with the role\'s sc
   t.equal(clinic.subject, 'dev-clinic');
 
   const lab = await verifier.verify(`Bearer ${await minted(t, ['--role', 'lab', '--organization', 'Organization/lab1', '--dir', dir, '--client', 'lab-analyser'])}`);
-  t.same(scopeTexts(lab), ['system/DiagnosticReport.cru', 'system/Observation.cru', 'system/Patient.rs', 'system/Organization.rs']);
+  t.same(scopeTexts(lab), ['system/DiagnosticReport.cru', 'system/Observation.cru', 'system/Patient.crs', 'system/Organization.crs']);
   t.equal(lab.organization, 'Organization/lab1');
   t.equal(lab.clientId, 'lab-analyser');
 

@@ -22,8 +22,9 @@ Commands:
         prints a signed JWT (an access token) with the role's SMART scopes:
           clinic   user/Patient, Observation, DiagnosticReport, Consent .cruds, user/Organization.rs
                    (--organization required)
-          lab      system/DiagnosticReport.cru system/Observation.cru system/Patient.rs
-                   system/Organization.rs (--organization required)
+          lab      system/DiagnosticReport.cru system/Observation.cru system/Patient.crs
+                   system/Organization.crs (--organization required; create covers the
+                   conditional creates of a lab's transaction)
           cabinet  patient/*.rs patient/Subscription.cruds (--patient required)
           auditor  system/AuditEvent.rs
         --patient <id>          the patient a cabinet token is for

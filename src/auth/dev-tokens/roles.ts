@@ -11,7 +11,7 @@ export const DEV_ROLES = {
     context: 'organization',
   },
   lab: {
-    scope: 'system/DiagnosticReport.cru system/Observation.cru system/Patient.rs system/Organization.rs',
+    scope: 'system/DiagnosticReport.cru system/Observation.cru system/Patient.crs system/Organization.crs',
     context: 'organization',
   },
   cabinet: { scope: 'patient/*.rs patient/Subscription.cruds', context: 'patient' },
