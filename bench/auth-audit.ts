@@ -14,6 +14,7 @@ import { DEFAULT_ISSUER } from '../src/auth/dev-tokens/options.js';
 import { mintDevToken } from '../src/auth/dev-tokens/mint-command.js';
 import { observation } from './observation.js';
 import { type Child, startChild } from './processes.js';
+import { recordLoad } from './results-file.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
       const p99 = mean(server.results.map((r) => r.latency.p99));
       const stored = await auditedCount(server);
       console.log(`| ${server.variant.name} | ${rps.toFixed(0)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${errors} | ${((rps / baseline) * 100).toFixed(0)}% | ${stored ?? ''} |`);
+      const target = server.variant.auth && server.variant.audit ? 0.75 * baseline : undefined;
+      recordLoad('auth-audit', `read by id, ${server.variant.name}`, { perSecond: rps, p50, p99 }, 'req/s', { perSecond: target });
     }
     console.log('\nTarget: both on ≥ 75% of both off.');
   } finally {

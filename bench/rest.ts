@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { observation } from './observation.js';
 import { type Memory, startChild } from './processes.js';
+import { recordLoad, recordResult } from './results-file.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 /** Each scenario first runs this long unmeasured, so both servers are measured with their code optimised. */
@@ -95,7 +96,9 @@ function printTable(rows: Row[], memory: Memory, stored: number): void {
     const bareFor = bareRps.get(r.scenario) ?? bareRps.get('read by id');
     const ratio = r.target === 'fhir' && bareFor ? `${((r.rps / bareFor) * 100).toFixed(0)}%` : '';
     console.log(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} |`);
+    recordLoad('rest', `${r.scenario} (${r.target})`, { perSecond: r.rps, p50: r.p50, p99: r.p99 });
   }
+  recordResult({ bench: 'rest', scenario: `FHIR server, ${stored} stored`, metric: 'memory-peak-rss', value: memory.peakRssMb, unit: 'MB' });
   console.log(`\nFHIR server with ${stored} Observations stored: peak RSS ${memory.peakRssMb.toFixed(0)} MB;`
     + ` now ${memory.anonMb.toFixed(0)} MB private memory + ${memory.fileMb.toFixed(0)} MB of the store's file mapped (clean pages the kernel reclaims)`);
 }

@@ -19,6 +19,7 @@ import { liveFilter } from '../src/services/search/live-filter.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/types.js';
 import { startChild } from './processes.js';
+import { recordLoad, recordResult } from './results-file.js';
 import { CODES, seedSearchData, snilsOf } from './search-data.js';
 
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 10_000);
@@ -31,6 +32,9 @@ const FSLI = 'urn:oid:1.2.643.5.1.13.13.11.1080';
 interface Scenario {
   name: string;
   target: string;
+  /** The target's figures: p50 in ms at 1 connection, req/s at 16. */
+  p50Target: number;
+  rpsTarget?: number;
   /** A fresh query string (after `/fhir/`) for each request. */
   path: () => string;
 }
@@ -40,15 +44,15 @@ const randomInt = (n: number) => Math.floor(Math.random() * n);
 function scenarios(patientIds: string[]): Scenario[] {
   return [
     {
-      name: 'Observation?patient=X&code=Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s',
+      name: 'Observation?patient=X&code=Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s', p50Target: 5, rpsTarget: 500,
       path: () => `Observation?patient=Patient/${patientIds[randomInt(patientIds.length)]}&code=${CODES[randomInt(CODES.length)]}&_sort=-date&_count=20`,
     },
     {
-      name: 'Observation?patient=X&code=ФСЛИ|Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s',
+      name: 'Observation?patient=X&code=ФСЛИ|Y&_sort=-date&_count=20', target: 'p50 < 5 ms, ≥ 500 req/s', p50Target: 5, rpsTarget: 500,
       path: () => `Observation?patient=Patient/${patientIds[randomInt(patientIds.length)]}&code=${FSLI}|${CODES[randomInt(CODES.length)]}&_sort=-date&_count=20`,
     },
     {
-      name: 'Patient?identifier=urn:oid:1.2.643.100.3|SNILS', target: 'p50 < 2 ms',
+      name: 'Patient?identifier=urn:oid:1.2.643.100.3|SNILS', target: 'p50 < 2 ms', p50Target: 2,
       path: () => `Patient?identifier=urn:oid:1.2.643.100.3|${snilsOf(randomInt(patientIds.length))}`,
     },
   ];
@@ -105,10 +109,13 @@ async function main(): Promise<void> {
     for (const scenario of scenarios(patientIds)) {
       const single = await measure(fhir.url, scenario, 1);
       const many = await measure(fhir.url, scenario, THROUGHPUT_CONNECTIONS);
-      console.log(`| ${scenario.name} | ${scenario.target} | ${single.latency.p50} | ${many.requests.average.toFixed(0)} | ${many.latency.p50} / ${many.latency.p99} |`);
+      console.log(`| ${scenario.name.replaceAll('|', '\\|')} | ${scenario.target} | ${single.latency.p50} | ${many.requests.average.toFixed(0)} | ${many.latency.p50} / ${many.latency.p99} |`);
+      recordResult({ bench: 'search', scenario: `${scenario.name}, 1 connection`, metric: 'latency-p50', value: single.latency.p50, unit: 'ms', target: scenario.p50Target });
+      recordLoad('search', `${scenario.name}, ${THROUGHPUT_CONNECTIONS} connections`, { perSecond: many.requests.average, p50: many.latency.p50, p99: many.latency.p99 }, 'req/s', { perSecond: scenario.rpsTarget });
     }
     const accurate = await medianMs(`${fhir.url}/fhir/Observation?code=${CODES[0]}&_total=accurate&_count=1`, 5);
     console.log(`| Observation?code=Y&_total=accurate (${accurate.total} matches) | < 500 ms | ${accurate.ms.toFixed(0)} (median of 5) | | |`);
+    recordResult({ bench: 'search', scenario: `Observation?code=Y&_total=accurate (${accurate.total} matches)`, metric: 'latency-p50', value: accurate.ms, unit: 'ms', target: 500 });
     console.log('\nPlans:');
     for (const line of planLines) console.log(`- ${line}`);
   } finally {

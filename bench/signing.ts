@@ -10,6 +10,7 @@ import type { Bundle } from 'fhir/r4.js';
 import { signBundle, type SignatureFormat } from '../src/services/signing/bundle-signature.ts';
 import { verifyBundleSignature } from '../src/services/signing/signature-verification.ts';
 import { testPki } from '../test/support/test-pki.ts';
+import { recordResult } from './results-file.ts';
 
 const SYNTHEA_DIR = new URL('../../shared/data/synthea/', import.meta.url).pathname;
 const RUNS = 40;
@@ -54,5 +55,9 @@ for (const format of ['jws', 'cms'] as SignatureFormat[]) {
     const sign = timings(() => signBundle(bundle, signer, { format }));
     const verify = timings(() => verifyBundleSignature(signed, [pki.root.certificate]));
     console.log(`| ${format} | ${name} | ${sign.median.toFixed(1)} ms | ${sign.p95.toFixed(1)} ms | ${verify.median.toFixed(1)} ms | ${verify.p95.toFixed(1)} ms | < 100 ms each |`);
+    for (const [step, times] of [['sign', sign], ['verify', verify]] as const) {
+      recordResult({ bench: 'signing', scenario: `${step} ${format} ${name}`, metric: 'latency-p50', value: times.median, unit: 'ms', target: 100 });
+      recordResult({ bench: 'signing', scenario: `${step} ${format} ${name}`, metric: 'latency-p95', value: times.p95, unit: 'ms' });
+    }
   }
 }

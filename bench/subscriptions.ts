@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, DiagnosticReport, Parameters } from 'fhir/r4.js';
 import { type Child, startChild } from './processes.js';
+import { recordResult } from './results-file.js';
 import { cabinetConsent, labReport } from '../test/support/cabinet-fixtures.ts';
 
 const RATE = 200;
@@ -157,6 +158,13 @@ async function pacedResults(base: string, patients: string[]): Promise<{ acknowl
   return { acknowledged, seconds: (performance.now() - started) / 1000 };
 }
 
+function recordLatency(perSecond: number, sortedLatencies: number[]): void {
+  const scenario = `final result → receiver, paced ${RATE} results/s`;
+  recordResult({ bench: 'subscriptions', scenario, metric: 'throughput', value: perSecond, unit: 'results/s', target: RATE });
+  recordResult({ bench: 'subscriptions', scenario, metric: 'latency-p50', value: percentile(sortedLatencies, 50), unit: 'ms', target: 50 });
+  recordResult({ bench: 'subscriptions', scenario, metric: 'latency-p99', value: percentile(sortedLatencies, 99), unit: 'ms', target: 1000 });
+}
+
 async function latency(): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-subscriptions-'));
   const receiver = new Receiver();
@@ -170,6 +178,7 @@ async function latency(): Promise<Row> {
     await waitUntil(() => [...acknowledged.keys()].every((id) => receiver.firstArrival.has(id)), 30_000);
     const latencies = [...acknowledged].filter(([id]) => receiver.firstArrival.has(id))
       .map(([id, at]) => Math.max(0, receiver.firstArrival.get(id)! - at)).sort((a, b) => a - b);
+    recordLatency(acknowledged.size / seconds, latencies);
     return {
       scenario: `final result → receiver, paced ${RATE} results/s for ${LATENCY_SECONDS} s, ${PATIENTS} patients with consent`,
       target: `p50 < 50 ms, p99 < 1 s at ${RATE} results/s`,
@@ -217,6 +226,8 @@ async function zeroLoss(): Promise<Row> {
     const delivered = expected.filter((id) => receiver.firstArrival.has(id)).length;
     const withoutConsent = [...receiver.patientOf.values()].filter((patient) => !consented.has(patient)).length;
     const unacknowledged = [...receiver.firstArrival.keys()].filter((id) => !acknowledged.has(id)).length;
+    recordResult({ bench: 'subscriptions', scenario: 'zero loss, kill -9 twice', metric: 'lost', value: expected.length - delivered, unit: 'results', target: 0 });
+    recordResult({ bench: 'subscriptions', scenario: 'zero loss, kill -9 twice', metric: 'leaked', value: withoutConsent, unit: 'results', target: 0 });
     return {
       scenario: `zero loss: ${RESULTS} results, ${PATIENTS} patients (half with consent), receiver refusing every other request, kill -9 twice`,
       target: 'delivered = acknowledged with consent, 0 without consent',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { observation } from './observation.js';
 import { type Child, startChild } from './processes.js';
+import { recordLoad, recordResult } from './results-file.js';
 
 const SYNTHEA_DIR = new URL('../../shared/data/synthea/', import.meta.url).pathname;
 const INGEST_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -41,6 +42,7 @@ async function ingest(base: string, bundles: { body: string; entries: number }[]
     }
   }));
   const seconds = (Date.now() - started) / 1000;
+  recordResult({ bench: 'transaction', scenario: `Synthea bundles, ${CLIENTS} clients`, metric: 'throughput', value: resources / seconds, unit: 'resources/s', target: 3000 });
   return {
     scenario: `Synthea transaction bundles, ${CLIENTS} clients`, target: '≥ 3000 resources/s',
     result: `${Math.round(resources / seconds)} resources/s`, detail: `${resources} resources in ${seconds.toFixed(1)} s, ${failed} failed bundles`,
@@ -61,6 +63,7 @@ async function small(base: string): Promise<Row> {
   const options = { url: base, method: 'POST' as const, headers: HEADERS, body: smallTransaction(), connections: SMALL_CONNECTIONS };
   await autocannon({ ...options, duration: 3 });
   const result = await autocannon({ ...options, duration: 10 });
+  recordLoad('transaction', `small transaction, ${SMALL_CONNECTIONS} connections`, { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }, 'transactions/s', { perSecond: 1000 });
   return {
     scenario: `small transaction (Patient + Observation), ${SMALL_CONNECTIONS} connections`, target: '≥ 1000 /s',
     result: `${Math.round(result.requests.average)} /s`,
@@ -79,6 +82,7 @@ async function large(base: string, server: Child): Promise<Row> {
   const { status } = await postBundle(base, body);
   const seconds = (Date.now() - started) / 1000;
   const after = server.memory();
+  recordResult({ bench: 'transaction', scenario: `one ${LARGE_ENTRIES}-entry transaction`, metric: 'memory-growth', value: after.peakRssMb - before.rssMb, unit: 'MB', target: 200 });
   return {
     scenario: `one ${LARGE_ENTRIES}-entry transaction (${(body.length / 1048576).toFixed(1)} MB)`, target: 'RSS growth < 200 MB',
     result: `${Math.round(after.peakRssMb - before.rssMb)} MB growth`,

@@ -1,5 +1,5 @@
 /**
- * Validation benchmark (npm run bench:validation), one core, in process:
+ * Validation benchmark (npm run bench:validation), one core, in process, BENCH_SECONDS (5) per scenario:
  * - lab Observations validated against base R4, the R4 invariants and the EGISZ lab profile, per second;
  * - a Synthea patient bundle's resources (../shared/data/synthea, the one nearest 400 entries) validated
  *   against base R4 and the invariants, in ms for the whole bundle.
@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import type { Bundle, Resource } from 'fhir/r4.js';
 import { Validator } from '../src/validation/validator.ts';
 import { labObservation } from '../test/validation/egisz-fixtures.ts';
+import { recordResult } from './results-file.ts';
 
 const SYNTHEA_DIR = new URL('../../shared/data/synthea/', import.meta.url).pathname;
-const SECONDS = 5;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Unmeasured runs first (compiled validators, optimised code); 2000 bundle runs take about a minute. */
+const WARMUP_RUNS = Number(process.env.BENCH_WARMUP_RUNS ?? 2000);
 
 function perSecond(work: () => void): number {
-  for (let i = 0; i < 2000; i++) work(); // warm-up: compiled validators, optimised code
+  for (let i = 0; i < WARMUP_RUNS; i++) work();
   let count = 0;
   const started = performance.now();
   while (performance.now() - started < SECONDS * 1000) {
@@ -45,3 +48,5 @@ console.log('\nValidation, one core\n');
 console.log('| scenario | target | result |\n|---|---|---:|');
 console.log(`| lab Observation, base R4 + invariants + EGISZ profile | ≥ 20000 /s | ${Math.round(observationsPerSecond)} /s (${(1e6 / observationsPerSecond).toFixed(1)} µs each) |`);
 console.log(`| Synthea patient bundle of ${resources.length} resources, base R4 + invariants | < 50 ms | ${(1000 / bundlesPerSecond).toFixed(1)} ms |`);
+recordResult({ bench: 'validation', scenario: 'lab Observation, EGISZ profile', metric: 'throughput', value: observationsPerSecond, unit: 'resources/s', target: 20_000 });
+recordResult({ bench: 'validation', scenario: `Synthea bundle of ${resources.length} resources`, metric: 'latency-mean', value: 1000 / bundlesPerSecond, unit: 'ms', target: 50 });
