@@ -1,58 +1,64 @@
 /**
- * The audit worker thread: it opens the store itself and links the audit events the server's
- * main thread sends it (as records; the AuditEvents are built here), and those written by write
- * transactions, every LINK_INTERVAL_MS. Hashing, indexing and storing them costs more than the
- * read they record, so it runs beside the requests instead of between them. Each batch of
- * records is acknowledged once stored, so the main thread can send again what a failed worker lost.
+ * The audit worker thread: it opens the store itself and links what waits in `audit_pending` into
+ * the hash chain. Hashing, indexing and storing an AuditEvent costs more than the read it records,
+ * so it runs beside the requests, and at most half the time (after a batch it rests as long as the
+ * batch took): under a sustained load the backlog waits, stored, in `audit_pending` rather than the
+ * requests waiting for it. A flush links everything at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/open-store.js';
-import { type AuditObserver, auditEventOf } from './audit-event.js';
 import { AuditLinker } from './audit-linker.js';
-import type { ToAuditWorker, FromAuditWorker, AuditWorkerSettings } from './audit-worker-messages.js';
+import type { AuditWorkerSettings, FromAuditWorker, ToAuditWorker } from './audit-worker-messages.js';
 
-const LINK_INTERVAL_MS = 200;
+/** How long the worker waits before looking again when nothing is pending, or after a failure. */
+const IDLE_MS = 100;
+const AFTER_FAILURE_MS = 1000;
+
 const settings = workerData as AuditWorkerSettings;
 const port = parentPort!;
 const store = await openStore(settings.store);
-const linker = new AuditLinker(store);
+const linker = new AuditLinker(store, settings.observer);
 await linker.start();
-const observer: AuditObserver = settings.observer;
-/** The highest batch number received; acknowledged with each successful link. */
-let received = 0;
-let linking: Promise<void> = Promise.resolve();
+let stopping = false;
+/** One link at a time: the background loop and flushes take turns. */
+let linking: Promise<unknown> = Promise.resolve();
 
 function send(message: FromAuditWorker): void {
   port.postMessage(message);
 }
 
-function link(): Promise<void> {
-  const upTo = received;
-  linking = linking.then(() => linker.linkAll()).then(
-    () => send({ kind: 'stored', upTo }),
-    (err: unknown) => send({ kind: 'failed', error: (err as Error).message }),
-  );
-  return linking;
+function inTurn<R>(work: () => Promise<R>): Promise<R> {
+  const result = linking.then(work);
+  linking = result.catch(() => undefined);
+  return result;
 }
 
-const timer = setInterval(() => void link(), LINK_INTERVAL_MS);
+async function linkInBackground(): Promise<void> {
+  while (!stopping) {
+    const started = performance.now();
+    try {
+      const more = await inTurn(() => linker.linkOnce());
+      await sleep(more ? performance.now() - started : IDLE_MS);
+    } catch (err) {
+      send({ kind: 'failed', error: (err as Error).message });
+      await sleep(AFTER_FAILURE_MS);
+    }
+  }
+}
+
+const background = linkInBackground();
 
 port.on('message', async (message: ToAuditWorker) => {
-  switch (message.kind) {
-    case 'records':
-      linker.add(message.records.map((record) => auditEventOf(record, observer)));
-      received = message.batch;
-      return;
-    case 'flush':
-      await link();
-      send({ kind: 'flushed', id: message.id });
-      return;
-    case 'close':
-      clearInterval(timer);
-      await link();
-      await store.close();
-      send({ kind: 'closed' });
-      port.close();
+  if (message.kind === 'flush') {
+    await inTurn(() => linker.linkAll()).catch((err: unknown) => send({ kind: 'failed', error: (err as Error).message }));
+    send({ kind: 'flushed', id: message.id });
+    return;
   }
+  stopping = true;
+  await background;
+  await store.close();
+  send({ kind: 'closed' });
+  port.close();
 });
 send({ kind: 'ready' });

@@ -150,7 +150,7 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   const signing = await serverSigning(config, app.log);
   let dispatcher: SubscriptionDispatcher | undefined;
   const matcher = new SubscriptionMatcher(() => dispatcher?.wake());
-  const audit = config.audit === 'on' ? new AuditTrail({ store: { dataDir: config.dataDir, mongodbUri: config.mongodbUri }, observer: THIS_SERVER }, app.log) : undefined;
+  const audit = config.audit === 'on' ? new AuditTrail({ store: { dataDir: config.dataDir, mongodbUri: config.mongodbUri }, observer: THIS_SERVER }, store, app.log) : undefined;
   const hooks: WriteHooks = {
     beforeWrite: preparedSubscription,
     afterWrite: async (...written) => {

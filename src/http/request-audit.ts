@@ -100,8 +100,6 @@ export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply,
 }
 
 export function registerRequestAudit(app: FastifyInstance, trail: AuditTrail, base: string): void {
-  // only requests that will be audited wait for the audit worker; /healthz and /metrics never do
-  app.addHook('onRequest', async (request) => (request.url.startsWith(base) ? trail.roomForMore() : undefined));
   app.addHook('onResponse', async (request, reply) => {
     const record = requestAuditRecord(request, reply, base);
     if (record) trail.record(record);
