@@ -17,6 +17,8 @@ declare module 'fastify' {
     auditPatient?: string;
     /** What the client was told when the request failed. */
     auditOutcomeText?: string;
+    /** The request's REST interaction once classified (null: outside the FHIR base), shared by audit and metrics. */
+    restInteraction?: RestfulInteraction | null;
   }
 }
 
@@ -40,9 +42,11 @@ export function auditScopeOf(request: FastifyRequest): AuditScope {
 
 /** The REST interaction a request under `base` is, from the route it matches; undefined outside the base. */
 export function requestInteraction(request: FastifyRequest, base: string): RestfulInteraction | undefined {
-  const path = request.url.split('?', 1)[0]!;
-  if (path !== base && !path.startsWith(`${base}/`)) return undefined;
-  return interactionOf(request, base, path);
+  if (request.restInteraction === undefined) {
+    const path = request.url.split('?', 1)[0]!;
+    request.restInteraction = path === base || path.startsWith(`${base}/`) ? interactionOf(request, base, path) : null;
+  }
+  return request.restInteraction ?? undefined;
 }
 
 function interactionOf(request: FastifyRequest, base: string, path: string): RestfulInteraction {
