@@ -14,7 +14,7 @@ import type { CurrentDocument, Version } from '../services/stored-document.js';
 import type { Session, Store } from '../store/types.js';
 import { type AuditRecord, auditEventOf } from './audit-event.js';
 import { AUDIT_PENDING_COLLECTION, type PendingAuditEvent, pendingId } from './audit-linker.js';
-import { currentAuditScope } from './audit-scope.js';
+import type { AuditScope } from './audit-scope.js';
 import type { AuditWorkerSettings, FromAuditWorker } from './audit-worker-messages.js';
 import { startAuditWorker } from './audit-worker-thread.js';
 import { writeAuditRecord } from './write-audit-record.js';
@@ -52,10 +52,13 @@ export class AuditTrail {
     if (this.unsaved.length >= PERSIST_BATCH) void this.save();
   }
 
-  /** Repository hook: audits a write of the current request in the write's own transaction. */
-  async afterWrite(store: Store, session: Session, version: Version, document: CurrentDocument): Promise<void> {
-    const scope = currentAuditScope();
-    if (!scope || version.type === 'AuditEvent') return;
+  /** A repository hook that audits each write of one request (`scope`) in the write's own transaction. */
+  writeHook(scope: AuditScope): (store: Store, session: Session, version: Version, document: CurrentDocument) => Promise<void> {
+    return (store, session, version, document) => this.auditWrite(scope, store, session, version, document);
+  }
+
+  private async auditWrite(scope: AuditScope, store: Store, session: Session, version: Version, document: CurrentDocument): Promise<void> {
+    if (version.type === 'AuditEvent') return;
     const event = auditEventOf(writeAuditRecord(scope, version, document), this.settings.observer);
     await store.collection<PendingAuditEvent>(AUDIT_PENDING_COLLECTION).insertOne({ _id: pendingId(), json: JSON.stringify(event) }, { session });
     scope.writesAudited++;

@@ -37,10 +37,9 @@ import { operationOf, permissionsFor } from '../auth/route-permissions.js';
 import { contextForClient } from './client-context.js';
 import { loggerOptions } from './logging.js';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { THIS_SERVER } from '../audit/audit-event.js';
-import { runInAuditScope } from '../audit/audit-scope.js';
+import { type RestfulInteraction, THIS_SERVER } from '../audit/audit-event.js';
 import { auditedPatientOf } from '../audit/write-audit-record.js';
-import { auditScopeOf, registerRequestAudit } from './request-audit.js';
+import { auditScopeOf, registerRequestAudit, requestInteraction } from './request-audit.js';
 import { send } from './send.js';
 import { asksForSignature, signedResponse } from './signed-response.js';
 import type { InteractionHandler, ServerContext } from './server-context.js';
@@ -100,8 +99,8 @@ function route(interaction: InteractionRoute, context: ServerContext) {
     const fhirRequest = toFhirRequest(request, context.config);
     assertPermitted(fhirRequest, permissionsFor(interaction, fhirRequest), operationOf(interaction));
     const signed = asksForSignature(fhirRequest);
-    const handle = () => interaction.handler(fhirRequest, contextForClient(context, fhirRequest));
-    const response = context.audit ? await runInAuditScope(auditScopeOf(request), handle) : await handle();
+    const auditScope = context.audit ? auditScopeOf(request) : undefined;
+    const response = await interaction.handler(fhirRequest, contextForClient(context, fhirRequest, auditScope));
     if (context.audit && interaction.code === 'read') request.auditPatient = response.version?.patient;
     if (context.audit && interaction.code === 'vread') request.auditPatient = readPatientOf(response);
     return send(reply, fhirRequest, signed ? signedResponse(fhirRequest, response, context) : response);
@@ -138,6 +137,9 @@ function trustedProxies(setting: Config['trustProxy']): boolean | string[] | ((a
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
+/** Interactions that neither search nor index a resource, so need no search parameter definitions. */
+const WITHOUT_SEARCH_PARAMETERS = new Set<RestfulInteraction>(['read', 'vread', 'history', 'history-instance', 'history-type', 'history-system', 'capabilities']);
+
 /** The Fastify application: a thin adapter from HTTP to the framework-free interaction handlers. */
 export async function buildApp(config: Config, store: Store, { deliverNotifications = true }: AppOptions = {}): Promise<FastifyInstance> {
   // while closing: idle keep-alive connections are closed at once, and new requests get a FHIR 503 (shutdown-refusal.ts)
@@ -153,10 +155,8 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   const audit = config.audit === 'on' ? new AuditTrail({ store: { dataDir: config.dataDir, mongodbUri: config.mongodbUri }, observer: THIS_SERVER }, store, app.log) : undefined;
   const hooks: WriteHooks = {
     beforeWrite: preparedSubscription,
-    afterWrite: async (...written) => {
-      await matcher.afterWrite(...written);
-      await audit?.afterWrite(...written);
-    },
+    // each request's repository adds the audit of its writes (client-context.ts)
+    afterWrite: (...written) => matcher.afterWrite(...written),
   };
   const repository = new Repository(store, { validator, hooks, verifySignature: (bundle) => signing.checkSignature(bundle) });
   await repository.collections.ensureAll(RESOURCE_TYPES);
@@ -182,10 +182,12 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   await registerAuthentication(app, config, config.baseUrl ?? `http://localhost:${config.port}${FHIR_BASE_PATH}`);
   // after authentication, so a client's budget is its token's client id
   registerRateLimit(app, config.rateLimit);
-  // SearchParameter resources written by any process sharing the store apply from the next request on.
+  // SearchParameter resources written by any process sharing the store apply from the next request
+  // on that searches or writes (reads and history use none, and skip the registry's store read).
   const searchParameters = new SearchParameterRegistry(store);
   app.addHook('preHandler', async (request) => {
-    if (!isOperationsRequest(request)) await searchParameters.refresh();
+    const interaction = requestInteraction(request, FHIR_BASE_PATH);
+    if (interaction && !WITHOUT_SEARCH_PARAMETERS.has(interaction)) await searchParameters.refresh();
   });
   registerInteractions(app, context);
   registerMetrics(app, metrics, FHIR_BASE_PATH);

@@ -105,6 +105,18 @@ export class Repository {
     return new Repository(store, this.options());
   }
 
+  /** The same operations with `hook` run after the write hooks it has, in each write's transaction. */
+  withAfterWrite(hook: NonNullable<WriteHooks['afterWrite']>): Repository {
+    const { afterWrite } = this.hooks;
+    const chained = afterWrite
+      ? async (...written: Parameters<typeof hook>) => {
+        await afterWrite(...written);
+        await hook(...written);
+      }
+      : hook;
+    return new Repository(this.store, { ...this.options(), hooks: { ...this.hooks, afterWrite: chained } });
+  }
+
   /** The same operations for one client: only what it reaches. */
   within(reach: ClientReach): Repository {
     return !reach.limited && !this.reach.limited ? this : new Repository(this.store, { ...this.options(), reach });
