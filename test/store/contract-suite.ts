@@ -128,6 +128,31 @@ export function contractSuite(t: TapTest, engine: EngineFactory): void {
     t.equal(await c.findOne({ _id: 'c' }), null, 'operations after the failure are not');
   });
 
+  t.test('bulkWrite in a transaction: inserts, then other operations, a duplicate stopping it', async (t) => {
+    const c = store.collection(name('bulk-session'));
+    await c.insertOne({ _id: 'x', v: 0 });
+    const inserted = { _id: 'a', v: 1, nested: { k: [1] } };
+    const res = await store.withTransaction(async (session) => {
+      const written = await c.bulkWrite([
+        { insertOne: { document: inserted } },
+        { insertOne: { document: { _id: 'b', v: 2 } } },
+        { updateOne: { filter: { _id: 'a' }, update: { $inc: { v: 10 } } } },
+        { insertOne: { document: { _id: 'c', v: 3 } } },
+      ], { session });
+      t.same((await c.find({}, { session, sort: { _id: 1 } }).toArray()).map((d) => [d._id, d.v]), [['a', 11], ['b', 2], ['c', 3], ['x', 0]], 'the transaction reads its writes');
+      return written;
+    });
+    t.match(res, { insertedCount: 3, matchedCount: 1, modifiedCount: 1 });
+    inserted.nested.k.push(2);
+    t.same(await c.findOne({ _id: 'a' }), { _id: 'a', v: 11, nested: { k: [1] } }, 'the stored document does not change with the caller\'s object');
+    const err = await store.withTransaction(async (session) => {
+      await c.bulkWrite([{ insertOne: { document: { _id: 'd' } } }, { insertOne: { document: { _id: 'x' } } }, { insertOne: { document: { _id: 'e' } } }], { session });
+    }).catch((e: unknown) => e);
+    t.ok(isDuplicateKeyError(err), 'a duplicate _id fails with 11000');
+    t.match((err as { result?: unknown }).result, { insertedCount: 1 }, 'the result counts what came before it');
+    t.equal(await c.findOne({ _id: 'd' }), null, 'the failed transaction wrote nothing');
+  });
+
   t.test('unique index', async (t) => {
     const c = store.collection(name('uniq'));
     await c.insertOne({ _id: 1, email: 'a@x' });

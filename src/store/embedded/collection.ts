@@ -161,9 +161,40 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
 
   async bulkWrite(operations: BulkWriteOperation<T>[], options?: SessionOption): Promise<BulkWriteResult> {
     for (const op of operations) if ('insertOne' in op) ops.withId(op.insertOne.document);
-    const copy = structuredClone(operations) as BulkWriteOperation<Document>[];
+    const session = this.sessionOf(options);
+    const inserted = session ? this.insertLeading(session, operations) : 0;
+    const copy = structuredClone(operations.slice(inserted)) as BulkWriteOperation<Document>[];
     const { result, error } = await this.write(options, (view) => ops.bulkWrite(view, this.storage, copy));
+    result.insertedCount += inserted;
     if (error) throw Object.assign(error as object, { result });
     return result;
+  }
+
+  /**
+   * Inserts the leading insertOne operations into the session as insertOne does, encoded once and
+   * never copied; stops at any other operation or at one a unique index must check. Returns how
+   * many it inserted; a duplicate _id throws with the result so far, as bulkWrite's own path does.
+   */
+  private insertLeading(session: EmbeddedSession, operations: BulkWriteOperation<T>[]): number {
+    let inserted = 0;
+    for (const op of operations) {
+      if (!('insertOne' in op)) break;
+      const { document } = op.insertOne;
+      const pk = encodePrimaryKey(document._id);
+      let w: (PreparedWrite & { bytes: Buffer }) | undefined;
+      try {
+        w = this.storage.prepare(pk, document, undefined, false) as PreparedWrite & { bytes: Buffer };
+      } catch (err) {
+        if (err instanceof NeedsChildTransaction) break;
+        throw err;
+      }
+      try {
+        session.insertPrepared(this.storage, document._id, w);
+      } catch (err) {
+        throw Object.assign(err as object, { result: { ...ops.emptyBulkWriteResult(), insertedCount: inserted } });
+      }
+      inserted++;
+    }
+    return inserted;
   }
 }

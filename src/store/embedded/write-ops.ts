@@ -107,12 +107,16 @@ export function deleteOne(view: View, storage: CollectionStorage, filter: Filter
  * Ordered bulk write: stops at the first error; earlier operations stay applied (as in MongoDB).
  * The caller passes operations it has already cloned.
  */
+export function emptyBulkWriteResult(): BulkWriteResult {
+  return { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
+}
+
 export function bulkWrite(
   view: View,
   storage: CollectionStorage,
   operations: BulkWriteOperation<Document>[],
 ): { result: BulkWriteResult; error?: unknown } {
-  const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
+  const result = emptyBulkWriteResult();
   const add = (r: UpdateResult) => {
     result.matchedCount += r.matchedCount;
     result.modifiedCount += r.modifiedCount;
