@@ -3,7 +3,8 @@
  * route answering a body of the same size, in the same run, on this machine. Prints req/s,
  * p50 and p99 latency and the ratio to the bare route for read by id, create and update,
  * then the server's peak RSS with the store holding STORED resources. Writes are validated against
- * base R4 (PROFILES=none: the benchmark Observation is not an EGISZ lab result).
+ * base R4 (PROFILES=none: the benchmark Observation is not an EGISZ lab result). The audit is off,
+ * like authentication and rate limits (processes.ts): bench/auth-audit.ts measures what they add.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,8 @@ async function seed(base: string, count: number, body: string): Promise<string[]
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
   const body = JSON.stringify(observation());
-  const fhir = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', PROFILES: 'none' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  // the foundation: auth-audit.ts measures what authentication and the audit add to it
+  const fhir = await startChild('src/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', PROFILES: 'none', AUDIT: 'off' }, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
   fhir.process.stdout!.resume();
   const base = `${fhir.url}/fhir`;
   const ids = await seed(base, 2_000, body);
@@ -89,7 +91,7 @@ async function countStored(base: string): Promise<number> {
 
 function printTable(rows: Row[], memory: Memory, stored: number): void {
   const bareRps = new Map(rows.filter((r) => r.target === 'bare').map((r) => [r.scenario, r.rps]));
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up, embedded store\n`);
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up, embedded store, authentication and audit off\n`);
   console.log('| scenario | target | req/s | p50 ms | p99 ms | errors | ratio to bare |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
