@@ -9,10 +9,18 @@ import { assertBelongsToOrganization, belongsToOrganization, indexedInOrganizati
 import { allows, missingScopeText } from './smart-scopes.js';
 import type { AuthenticatedClient } from './token-verifier.js';
 
+/** Made once per verified token: the token cache gives every request with that token the same client. */
+const reaches = new WeakMap<AuthenticatedClient, ClientReach>();
+
 /** `client` absent: authentication is off, nothing is limited. */
 export function reachOfClient(client: AuthenticatedClient | undefined): ClientReach {
   if (!client) return UNLIMITED_REACH;
-  const { scopes, organization } = client;
+  let reach = reaches.get(client);
+  if (!reach) reaches.set(client, (reach = reachOfVerified(client)));
+  return reach;
+}
+
+function reachOfVerified({ scopes, organization }: AuthenticatedClient): ClientReach {
   return {
     limited: organization !== undefined,
     readsType: (type) => allows(scopes, type, 'r') !== undefined || allows(scopes, type, 's') !== undefined,
