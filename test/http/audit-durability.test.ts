@@ -21,8 +21,12 @@ async function readFor(server: ServerProcess, id: string, ms: number): Promise<{
   return acked;
 }
 
-/** The request ids of the reads of Patient/`id` the audit log holds. */
+/**
+ * The request ids of the reads of Patient/`id` the audit log holds. After a restart the worker links
+ * what was stored but not yet linked in the background; $verify-chain links it all first.
+ */
 async function auditedReads(server: ServerProcess, id: string): Promise<Set<string>> {
+  await client(server.base).get('/AuditEvent/$verify-chain');
   const ids = new Set<string>();
   let next: string | undefined = `/AuditEvent?entity=Patient/${id}&subtype=read&_count=500&_elements=entity`;
   while (next) {
