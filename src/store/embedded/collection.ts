@@ -63,12 +63,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const session = this.sessionOf(options);
     const storage = this.storage;
     const pk = encodePrimaryKey(doc._id);
-    let w: (PreparedWrite & { bytes: Buffer }) | undefined;
-    try {
-      w = storage.prepare(pk, doc, undefined, false) as PreparedWrite & { bytes: Buffer };
-    } catch (err) {
-      if (!(err instanceof NeedsChildTransaction)) throw err;
-    }
+    const w = this.preparedInsert(pk, doc);
     if (!w) {
       // a unique index: checked against the writes applied before it, in an abortable transaction
       const copy = structuredClone(doc);
@@ -170,6 +165,16 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     return result;
   }
 
+  /** The insert encoded and its index keys made; undefined when a unique index must check it in an abortable transaction. */
+  private preparedInsert(pk: Buffer, doc: Document): (PreparedWrite & { bytes: Buffer }) | undefined {
+    try {
+      return this.storage.prepare(pk, doc, undefined, false) as PreparedWrite & { bytes: Buffer };
+    } catch (err) {
+      if (!(err instanceof NeedsChildTransaction)) throw err;
+      return undefined;
+    }
+  }
+
   /**
    * Inserts the leading insertOne operations into the session as insertOne does, encoded once and
    * never copied; stops at any other operation or at one a unique index must check. Returns how
@@ -180,14 +185,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     for (const op of operations) {
       if (!('insertOne' in op)) break;
       const { document } = op.insertOne;
-      const pk = encodePrimaryKey(document._id);
-      let w: (PreparedWrite & { bytes: Buffer }) | undefined;
-      try {
-        w = this.storage.prepare(pk, document, undefined, false) as PreparedWrite & { bytes: Buffer };
-      } catch (err) {
-        if (err instanceof NeedsChildTransaction) break;
-        throw err;
-      }
+      const w = this.preparedInsert(encodePrimaryKey(document._id), document);
+      if (!w) break;
       try {
         session.insertPrepared(this.storage, document._id, w);
       } catch (err) {
