@@ -73,21 +73,20 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       session.insertPrepared(storage, doc._id, w);
       return { insertedId: doc._id };
     }
-    const prepared = w;
     const assertNew = () => {
-      if (storage.getBinary(pk) !== undefined) throw duplicateKeyError(storage.name, '_id_', { _id: storage.decode(prepared.bytes)._id });
+      if (storage.getBinary(pk) !== undefined) throw duplicateKeyError(storage.name, '_id_', { _id: storage.decode(w.bytes)._id });
     };
     try {
       // a plain write transaction in the current batch: everything is checked before anything is written
       await this.env.transaction(() => storage.pinned(() => {
         assertNew();
-        storage.apply(storage.isCurrent(prepared) ? prepared : storage.prepare(pk, storage.decode(prepared.bytes), undefined, false));
+        storage.apply(storage.isCurrent(w) ? w : storage.prepare(pk, storage.decode(w.bytes), undefined, false));
       }));
     } catch (err) {
       if (!(err instanceof NeedsChildTransaction)) throw err;
       await this.env.childTransaction(() => storage.pinned(() => {
         assertNew();
-        storage.write(pk, storage.decode(prepared.bytes), undefined);
+        storage.write(pk, storage.decode(w.bytes), undefined);
       }));
     }
     await this.env.flushed;

@@ -103,14 +103,14 @@ export function deleteOne(view: View, storage: CollectionStorage, filter: Filter
   return { deletedCount: 1 };
 }
 
-/**
- * Ordered bulk write: stops at the first error; earlier operations stay applied (as in MongoDB).
- * The caller passes operations it has already cloned.
- */
 export function emptyBulkWriteResult(): BulkWriteResult {
   return { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
 }
 
+/**
+ * Ordered bulk write: stops at the first error; earlier operations stay applied (as in MongoDB).
+ * The caller passes operations it has already cloned.
+ */
 export function bulkWrite(
   view: View,
   storage: CollectionStorage,
