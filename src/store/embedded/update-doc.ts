@@ -6,6 +6,7 @@ import { immutableIdError } from './errors.ts';
 import { isOperatorObject } from './bounds.ts';
 import { isPlainObject } from './key-codec.ts';
 import { randomBytes } from 'node:crypto';
+import { applyPlainUpdate } from './plain-update.ts';
 
 /** A 24-hex-digit id like an ObjectId's string form (the embedded engine stores ids as plain values). */
 export function newId(): string {
@@ -31,11 +32,15 @@ export function applyUpdate(doc: Document, update: Filter, isInsert: boolean): D
   const { $setOnInsert, ...rest } = update as Record<string, Record<string, unknown>>;
   const next = structuredClone(doc);
   let changed: string[] = [];
-  if (Object.keys(rest).length > 0) changed = mingoUpdate(next, rest as never, undefined, undefined, { cloneMode: 'deep' });
-  if (isInsert && $setOnInsert) changed.push(...mingoUpdate(next, { $set: $setOnInsert } as never, undefined, undefined, { cloneMode: 'deep' }));
+  if (Object.keys(rest).length > 0) changed = applyOperators(next, rest);
+  if (isInsert && $setOnInsert) changed.push(...applyOperators(next, { $set: $setOnInsert }));
   if (changed.length === 0 || isEqual(next, doc)) return null;
   if (!isEqual(next._id, doc._id)) throw immutableIdError();
   return next;
+}
+
+function applyOperators(doc: Document, update: Record<string, unknown>): string[] {
+  return applyPlainUpdate(doc, update) ?? mingoUpdate(doc, update as never, undefined, undefined, { cloneMode: 'deep' });
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
