@@ -155,3 +155,42 @@ t.test('kill -9 twice during a stream of results: every acknowledged consented r
   const delivery = status.parameter!.find((p) => p.name === 'delivery')!;
   t.equal(delivery.part!.find((p) => p.name === 'reason')?.valueCode, 'no-active-consent', 'a result without consent is blocked, with the reason');
 });
+
+/** The reason recorded for the report's first delivery, once it is no longer pending. */
+async function settledReason(fhir: Fhir, reportId: string): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = (await fhir.get(`/DiagnosticReport/${reportId}/$delivery-status`)).body as Parameters;
+    const delivery = status.parameter?.find((p) => p.name === 'delivery');
+    const state = delivery?.part?.find((p) => p.name === 'status')?.valueCode;
+    if ((state && state !== 'pending') || Date.now() > deadline) return delivery?.part?.find((p) => p.name === 'reason')?.valueCode ?? state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+t.test('a consent revoked through one process stops, in the other, what waits and what comes next', { skip: embeddedOnly }, async (t) => {
+  const dataDir = temporaryDataDir(t);
+  const processes = await Promise.all([spawnServer({ DATA_DIR: dataDir, ...DELIVERY_SETTINGS }), spawnServer({ DATA_DIR: dataDir, ...DELIVERY_SETTINGS })]);
+  t.teardown(() => Promise.all(processes.map((server) => server.stop())));
+  const [clinic, lab] = processes.map((server) => client(server.base)) as [Fhir, Fhir];
+  const endpoint = await captureEndpoint();
+  t.teardown(() => endpoint.close());
+  const patient = 'revoked-elsewhere';
+  await created(clinic.put('/Organization/lab1', { resourceType: 'Organization', id: 'lab1', name: 'Лаборатория' }));
+  await cabinetPatient(clinic, endpoint, patient, true);
+  // both processes have looked at the consent: the lab's write matched it, and one of them delivered
+  await created(lab.post('/DiagnosticReport', labReport(patient, 'final', 'before')));
+  await endpoint.waitFor(1);
+
+  endpoint.answer = () => 503;
+  const waiting = await created(lab.post('/DiagnosticReport', labReport(patient, 'final', 'waiting')));
+  const consent = ((await clinic.get(`/Consent?patient=Patient/${patient}`)).body.entry[0].resource) as Consent;
+  await created(clinic.put(`/Consent/${consent.id}`, { ...consent, status: 'inactive' }));
+  const after = await created(lab.post('/DiagnosticReport', labReport(patient, 'final', 'after')));
+  endpoint.answer = () => 200;
+
+  t.equal(await settledReason(lab, after), 'no-active-consent', 'a result written after the revocation is blocked by the process that did not revoke');
+  t.equal(await settledReason(lab, waiting), 'no-active-consent', 'the undelivered one is stopped');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal(endpoint.events().length, 1, 'only the result from before the revocation arrived');
+});

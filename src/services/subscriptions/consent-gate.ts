@@ -1,27 +1,17 @@
 /**
  * The consent gate of deliveries to the patient cabinet: a notification about a patient's
  * resource goes out only while an active Consent of that patient covers it (EGISZ: results
- * reach the cabinet only while the patient's consent is active). Candidate Consents are found
- * with the API's own search (`Consent?patient=…&status=active`), then each is checked in full.
+ * reach the cabinet only while the patient's consent is active). Each of the patient's active
+ * Consents (active-consents.ts) is checked in full.
  */
-import type { Consent, Reference, Resource } from 'fhir/r4.js';
-import { parseSearch } from '../../search/index.js';
+import type { Reference, Resource } from 'fhir/r4.js';
 import type { Session, Store } from '../../store/types.js';
-import { resolveChains } from '../search/chains.js';
-import { liveFilter } from '../search/live-filter.js';
-import { type CurrentDocument, resourceOf } from '../stored-document.js';
+import { activeConsents } from './active-consents.js';
 import { type CoverageTarget, patientOf, performingOrganizations, whyNotCovered } from './consent-coverage.js';
 
 export type ConsentDecision =
   | { allowed: true; /** 'Consent/<id>' that allows it; absent when the resource is about no patient. */ consent?: string }
   | { allowed: false; reason: 'no-active-consent'; /** In English: what was looked at and why nothing covers it. */ detail: string };
-
-async function activeConsents(store: Store, patient: string, session?: Session): Promise<CurrentDocument[]> {
-  const request = parseSearch('Consent', new URLSearchParams({ patient, status: 'active' }));
-  const filter = liveFilter(await resolveChains(store, request, session));
-  const docs = await store.collection<CurrentDocument>('Consent').find(filter, { session }).toArray();
-  return docs.filter((doc) => !doc.deleted && doc.json !== null).sort((a, b) => a._id.localeCompare(b._id));
-}
 
 function refused(target: CoverageTarget, looked: string[]): ConsentDecision {
   const from = target.organizations.length > 0 ? `from ${target.organizations.join(', ')}` : 'from no named Organization';
@@ -54,10 +44,10 @@ export async function consentDecision(store: Store, resource: Resource, at: Date
   }
   const target = { patient, type: resource.resourceType, organizations: performingOrganizations(resource), at };
   const looked: string[] = [];
-  for (const doc of await activeConsents(store, patient, session)) {
-    const why = whyNotCovered(resourceOf(doc) as Consent, target);
-    if (why === undefined) return { allowed: true, consent: `Consent/${doc._id}` };
-    looked.push(`Consent/${doc._id} (${why})`);
+  for (const { id, consent } of await activeConsents(store, patient, session)) {
+    const why = whyNotCovered(consent, target);
+    if (why === undefined) return { allowed: true, consent: `Consent/${id}` };
+    looked.push(`Consent/${id} (${why})`);
   }
   return refused(target, looked);
 }
