@@ -26,6 +26,8 @@ const IDLE_POLL_MS = 200;
 /** A backlog goes out in notifications of up to this many events (the Backport IG allows several). */
 const MAX_EVENTS_PER_NOTIFICATION = 50;
 const EAGER_MS = 200;
+/** Room a held lease must have beyond a delivery's timeout before one starts. */
+const LEASE_MARGIN_MS = 500;
 const EAGER_POLL_MS = 5;
 const HEARTBEAT_CHECK_MS = 1000;
 
@@ -145,22 +147,31 @@ export class SubscriptionDispatcher {
     }
   }
 
-  /** Sends the subscription's due events in order while it holds the lease and each one goes; true when any did. */
+  /**
+   * Sends the subscription's due events in order while it holds the lease and each one goes; true
+   * when any did. The lease goes with the last pending event's delivery, or here when the queue stops.
+   */
   private async deliverQueue(subscription: string): Promise<boolean> {
-    if (!(await this.leases.claim(subscription))) return false;
+    const neededMs = this.deliveryTimeoutMs(await this.definitionOf(subscription)) + LEASE_MARGIN_MS;
     let progressed = false;
-    try {
-      while (!this.stopped) {
-        const due = await this.outbox.find({ subscription, status: 'pending' }, { sort: { eventNumber: 1 }, limit: MAX_EVENTS_PER_NOTIFICATION }).toArray();
-        if (due.length === 0) return this.recount(subscription).then(() => progressed);
-        if (due[0]!.nextAttemptAt > new Date() || !(await this.deliverEvents(subscription, due))) return progressed;
-        progressed = true;
-        if (!(await this.leases.renew(subscription))) return progressed;
+    while (!this.stopped && (await this.leases.hold(subscription, neededMs))) {
+      const due = await this.outbox.find({ subscription, status: 'pending' }, { sort: { eventNumber: 1 }, limit: MAX_EVENTS_PER_NOTIFICATION }).toArray();
+      if (due.length === 0) await this.recount(subscription);
+      const sent = due.length > 0 && due[0]!.nextAttemptAt <= new Date() && (await this.deliverEvents(subscription, due));
+      if (!sent) {
+        await this.leases.release(subscription);
+        return progressed;
       }
-      return progressed;
-    } finally {
-      await this.leases.release(subscription);
+      progressed = true;
+      if (!this.leases.holds(subscription)) return progressed;
     }
+    return progressed;
+  }
+
+  /** How long an endpoint may take: a delivery must end inside the lease, or another process could send the next event meanwhile. */
+  private deliveryTimeoutMs(definition: SubscriptionDefinition | undefined): number {
+    const { timeoutSeconds, leaseSeconds } = this.context.settings;
+    return Math.min(definition?.timeoutSeconds ?? timeoutSeconds, leaseSeconds - 1) * 1000;
   }
 
   /**
@@ -241,12 +252,15 @@ export class SubscriptionDispatcher {
     return false;
   }
 
+  /** Records the events delivered, and lets the lease go with them when they were the last pending. */
   private async settleDelivered(subscription: string, items: OutboxItem[], attempt: DeliveryAttempt): Promise<void> {
     const deliveredAt = new Date();
-    await this.context.store.withTransaction(async (session) => {
+    const released = await this.context.store.withTransaction(async (session) => {
       for (const item of items) await this.outbox.updateOne({ _id: item._id, status: 'pending' }, { $set: { status: 'delivered', deliveredAt }, $push: { attempts: attempt } }, { session });
-      await this.states.updateOne({ _id: subscription }, { $inc: { pending: -items.length }, $set: { dueAt: deliveredAt } }, { session });
+      await this.states.updateOne({ _id: subscription }, { $inc: { pending: -items.length }, $set: { dueAt: deliveredAt, lastSentAt: attempt.at } }, { session });
+      return this.leases.releaseIfIdle(subscription, session);
     }, { deferDurability: true });
+    if (released) this.leases.forget(subscription);
     this.context.recordDelivery?.('delivered', items.length);
   }
 
@@ -261,11 +275,7 @@ export class SubscriptionDispatcher {
       eventsSinceSubscriptionStart: state?.eventCount ?? 0, payload: definition.payload,
     });
     const signed = this.context.signing.sign(bundle, 'A notification');
-    // a delivery must end inside the lease, or another process could send the next event meanwhile
-    const timeoutMs = Math.min(definition.timeoutSeconds ?? this.context.settings.timeoutSeconds, this.context.settings.leaseSeconds - 1) * 1000;
-    const attempt = await postNotification(definition.endpoint, definition.headers, signed, timeoutMs);
-    if (attempt.ok) await this.states.updateOne({ _id: definition.id }, { $set: { lastSentAt: attempt.at } });
-    return attempt;
+    return postNotification(definition.endpoint, definition.headers, signed, this.deliveryTimeoutMs(definition));
   }
 
   private async retryOrFail(item: OutboxItem, definition: SubscriptionDefinition, attempt: DeliveryAttempt & { ok: boolean }): Promise<void> {
@@ -310,15 +320,16 @@ export class SubscriptionDispatcher {
   private async heartbeat(definition: SubscriptionDefinition): Promise<void> {
     const states = this.states;
     await states.updateOne({ _id: definition.id }, { $setOnInsert: { eventCount: 0, pending: 0 } }, { upsert: true });
-    if (!(await this.leases.claim(definition.id))) return;
+    if (!(await this.leases.hold(definition.id, this.deliveryTimeoutMs(definition) + LEASE_MARGIN_MS))) return;
     try {
       const attempt = await this.send(definition, 'heartbeat', []);
       // an unanswered heartbeat is tried again at the next period, not retried like an event
-      if (!attempt.ok) await states.updateOne({ _id: definition.id }, { $set: { lastSentAt: attempt.at } });
+      await states.updateOne({ _id: definition.id }, { $set: { lastSentAt: attempt.at } });
     } finally {
       await this.leases.release(definition.id);
     }
   }
+
 }
 
 interface Outgoing {
