@@ -3,6 +3,8 @@ import { extractSearchIndex } from '../search/index.js';
 import type { Session, Store } from '../store/types.js';
 import { SEARCH_PARAMETER_TYPE } from './search-parameter-registry.js';
 import { prepareSearchParameterWrite } from './search-parameter-writes.js';
+import { CONSENT_TYPE, markConsentsChanged } from './subscriptions/active-consents.js';
+import { SUBSCRIPTION_TYPE, markSubscriptionsChanged } from './subscriptions/subscription-registry.js';
 import {
   type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
 } from './stored-document.js';
@@ -55,6 +57,9 @@ export async function writeVersion(
   previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod,
 ): Promise<WrittenVersion> {
   if (type === SEARCH_PARAMETER_TYPE) await prepareSearchParameterWrite(store, session, id, resource);
+  // what processes keep derived from these types is checked against their markers (change-marker.ts)
+  if (type === CONSENT_TYPE) await markConsentsChanged(store, session);
+  if (type === SUBSCRIPTION_TYPE) await markSubscriptionsChanged(store, session);
   const { version, document, history } = versionDocuments(type, id, previous, resource, method);
   const collection = store.collection<CurrentDocument>(type);
   const histories = store.collection<HistoryDocument>(HISTORY_COLLECTION);

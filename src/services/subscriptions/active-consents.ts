@@ -1,7 +1,7 @@
 /**
  * A patient's active Consents, found with the API's own search (`Consent?patient=…&status=active`)
  * and kept per patient until a Consent is written anywhere: each write of a Consent moves a marker
- * in its own transaction (subscription-matcher.ts), and a lookup reads the marker first, in the
+ * in its own transaction (write-version.ts), and a lookup reads the marker first, in the
  * caller's transaction, before it trusts what it kept. Reading the marker there also makes a
  * Consent written at the same moment conflict with the caller's transaction, as the search did.
  */

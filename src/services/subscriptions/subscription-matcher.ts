@@ -17,8 +17,7 @@ import { consentDecision } from './consent-gate.js';
 import { type BlockReason, OUTBOX_COLLECTION, type OutboxItem, STATE_COLLECTION, type SubscriptionState, outboxId } from './outbox.js';
 import { unconfirmedResult } from './result-hold.js';
 import type { SubscriptionDefinition } from './subscription-definition.js';
-import { SUBSCRIPTION_TYPE, SubscriptionRegistry, markSubscriptionsChanged } from './subscription-registry.js';
-import { CONSENT_TYPE, markConsentsChanged } from './active-consents.js';
+import { SUBSCRIPTION_TYPE, SubscriptionRegistry } from './subscription-registry.js';
 
 interface Block {
   reason: BlockReason;
@@ -60,9 +59,7 @@ export class SubscriptionMatcher {
   constructor(private readonly matched: () => void = () => {}) {}
 
   async afterWrite(store: Store, session: Session, version: Version, document: CurrentDocument): Promise<void> {
-    if (version.type === SUBSCRIPTION_TYPE) return markSubscriptionsChanged(store, session);
-    if (version.type === CONSENT_TYPE) await markConsentsChanged(store, session);
-    if (version.deleted) return;
+    if (version.type === SUBSCRIPTION_TYPE || version.deleted) return;
     const definitions = await this.registry.candidates(version.type, document, store, session);
     if (definitions.length === 0) return;
     const resource = JSON.parse(version.json!) as Resource;
