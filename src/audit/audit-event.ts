@@ -2,9 +2,13 @@
  * The AuditEvent of one RESTful interaction, in the shape of IHE Basic Audit Log Patterns (BALP):
  * type `rest`, the interaction as subtype, the client (and its user, when known) as agents, this
  * server as the observer, and what was touched (the resource version, the query, the patient)
- * as entities.
+ * as entities. A notification the server sent is audited as an export (notification-audit-event.ts).
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from 'fhir/r4.js';
+import {
+  APPLICATION_SERVER, DOMAIN_RESOURCE_ROLE, INFORMATION_RECIPIENT, PATIENT_ROLE, PERSON, QUERY_ROLE, REST, SOURCE_ROLE, SYSTEM_OBJECT, X_REQUEST_ID,
+} from './audit-codes.js';
+import { notificationAuditEvent } from './notification-audit-event.js';
 
 export type RestfulInteraction =
   | 'read' | 'vread' | 'update' | 'patch' | 'delete'
@@ -31,6 +35,15 @@ export interface AuditRecord {
   query?: string;
   /** The id of the patient the interaction concerns. */
   patient?: string;
+  /** Set for a notification this server sent (a delivery attempt), not a request it answered. */
+  notification?: NotificationSent;
+}
+
+export interface NotificationSent {
+  endpoint: string;
+  subscription: string;
+  /** The resource versions the notification was about (`DiagnosticReport/1/_history/2`). */
+  focus: string[];
 }
 
 /** This server as the observer that records the event. */
@@ -41,20 +54,6 @@ export interface AuditObserver {
 
 export const THIS_SERVER: AuditObserver = { display: 'EGISZ FHIR Server' };
 
-const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
-const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
-const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
-
-const REST: Coding = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'Restful Operation' };
-const SOURCE_ROLE: Coding = { system: DCM, code: '110153', display: 'Source Role ID' };
-const INFORMATION_RECIPIENT: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' };
-const APPLICATION_SERVER: Coding = { system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' };
-const PERSON: Coding = { system: ENTITY_TYPE, code: '1', display: 'Person' };
-const SYSTEM_OBJECT: Coding = { system: ENTITY_TYPE, code: '2', display: 'System Object' };
-const PATIENT_ROLE: Coding = { system: OBJECT_ROLE, code: '1', display: 'Patient' };
-const DOMAIN_RESOURCE_ROLE: Coding = { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' };
-const QUERY_ROLE: Coding = { system: OBJECT_ROLE, code: '24', display: 'Query' };
-const X_REQUEST_ID: Coding = { system: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType', code: 'XrequestId' };
 /** AuditEvent.agent.network.type: 2 is an IP address. */
 const IP_ADDRESS = '2';
 
@@ -66,6 +65,7 @@ export function outcomeOf(status: number): '0' | '4' | '8' {
 }
 
 export function auditEventOf(record: AuditRecord, observer: AuditObserver = THIS_SERVER): AuditEvent {
+  if (record.notification) return notificationAuditEvent(record, record.notification, observer);
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
     type: REST,

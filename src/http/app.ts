@@ -191,15 +191,16 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   });
   registerInteractions(app, context);
   registerMetrics(app, metrics, FHIR_BASE_PATH);
-  // onClose hooks run last-registered first: the audit records are stored before the dispatcher winds down
+  if (audit) registerRequestAudit(app, audit, FHIR_BASE_PATH);
+  // onClose hooks run last-registered first: the dispatcher winds down (its deliveries under way
+  // finish, and are audited) before the audit records are stored
   app.addHook('onClose', async () => {
     app.log.info('stopping the subscription dispatcher (deliveries under way finish) and releasing its leases');
     await dispatcher!.stop();
     app.log.info('subscription dispatcher stopped, its leases released');
   });
-  if (audit) registerRequestAudit(app, audit, FHIR_BASE_PATH);
   await ensureOutboxIndexes(store);
-  dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log, recordDelivery: metrics.recordDelivery });
+  dispatcher = new SubscriptionDispatcher({ store, repository, signing, settings: config.subscriptions, baseUrl: () => notificationBaseUrl(app, config), log: app.log, recordDelivery: metrics.recordDelivery, ...(audit ? { audit: (record) => audit.record(record) } : {}) });
   if (deliverNotifications) app.addHook('onReady', async () => dispatcher!.start());
   registerHealthRoutes(app, { store, log: app.log, ...(deliverNotifications ? { dispatcher } : {}) });
   return app;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import type { Bundle, Consent, DiagnosticReport, Parameters, ParametersParameter, Subscription } from 'fhir/r4.js';
+import type { AuditEvent, Bundle, Consent, DiagnosticReport, Parameters, ParametersParameter, Subscription } from 'fhir/r4.js';
 import t from 'tap';
 import { loadConfig, type SubscriptionSettings } from '../../src/config.js';
 import { verifyBundleSignature } from '../../src/services/signing/signature-verification.js';
@@ -236,4 +236,31 @@ t.test('subscriptions the server cannot serve are refused', async (t) => {
   }
   t.equal((await fhir.get('/Patient/p1/$status')).status, 404, '$status is a Subscription operation');
   t.equal((await fhir.get('/DiagnosticReport/unknown/$delivery-status')).status, 404);
+});
+
+const EXPORT = encodeURIComponent('http://dicom.nema.org/resources/ontology/DCM|110106');
+
+t.test('every delivery attempt is an AuditEvent: an export to the endpoint, with its outcome, the Subscription, the result and the patient', async (t) => {
+  const endpoint = await captureEndpoint();
+  t.teardown(() => endpoint.close());
+  endpoint.answer = (n) => (n === 1 ? 503 : 200); // the first attempt is refused, the retry taken
+  const patient = await newPatient();
+  await fhir.post('/Consent', cabinetConsent(patient));
+  const subscription = await subscribe(endpoint, patient);
+  const reportId = await postReport(labReport(patient));
+  await endpoint.waitFor(1);
+
+  await fhir.get('/AuditEvent/$verify-chain'); // links what is recorded so far
+  const found = await fhir.get(`/AuditEvent?entity=Subscription/${subscription}&type=${EXPORT}&_sort=date`);
+  const events = (found.body as Bundle).entry!.map((entry) => entry.resource as AuditEvent);
+  t.same(events.map((event) => event.outcome), ['8', '0'], 'the refused attempt, then the delivery');
+  t.equal(events[0]!.outcomeDesc, 'HTTP 503');
+  for (const event of events) {
+    t.match(event.type, { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110106' });
+    t.equal(event.action, 'R');
+    t.match(event.agent.find((agent) => agent.network)?.network, { address: endpoint.url, type: '5' }, 'the endpoint is the destination');
+    t.same(event.entity!.map((entity) => entity.what?.reference), [`Subscription/${subscription}`, `DiagnosticReport/${reportId}/_history/1`, `Patient/${patient}`]);
+  }
+  const byPatient = await fhir.get(`/AuditEvent?patient=Patient/${patient}&type=${EXPORT}`);
+  t.equal((byPatient.body as Bundle).entry?.length, 2, 'an auditor finds them by patient and type');
 });

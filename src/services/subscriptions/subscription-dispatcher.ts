@@ -13,7 +13,9 @@ import type { Filter, Store } from '../../store/types.js';
 import type { Repository } from '../repository.js';
 import type { BundleSigning } from '../signing/bundle-signing.js';
 import { type CurrentDocument, resourceOf } from '../stored-document.js';
+import type { AuditRecord } from '../../audit/audit-event.js';
 import { consentDecision } from './consent-gate.js';
+import { deliveryAuditRecord } from './delivery-audit.js';
 import { postNotification } from './endpoint-post.js';
 import { notificationBundle, type NotificationType } from './notification-bundle.js';
 import { type BlockReason, type DeliveryAttempt, OUTBOX_COLLECTION, type OutboxItem, STATE_COLLECTION, type SubscriptionState } from './outbox.js';
@@ -44,6 +46,8 @@ export interface DispatcherContext {
   log: { warn(details: object, message: string): void; error(details: object, message: string): void };
   /** Told each outcome once it is recorded in the outbox, with the number of events it concerns (the metrics). */
   recordDelivery?: (result: DeliveryResult, events: number) => void;
+  /** Told each attempt to deliver events (the audit log). */
+  audit?: (record: AuditRecord) => void;
 }
 
 export class SubscriptionDispatcher {
@@ -244,6 +248,7 @@ export class SubscriptionDispatcher {
     const outgoing = await this.sendable(definition!, items);
     if (outgoing.length === 0) return true;
     const attempt = await this.send(definition!, 'event-notification', outgoing);
+    this.context.audit?.(deliveryAuditRecord(definition!, outgoing, attempt));
     if (attempt.ok) {
       await this.settleDelivered(subscription, outgoing.map((o) => o.item), withoutOk(attempt));
       return true;
