@@ -9,11 +9,11 @@
 import type { FhirResource, Subscription } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
 import type { SubscriptionSettings } from '../../config.js';
+import type { AuditRecord } from '../../audit/audit-event.js';
 import type { Filter, Store } from '../../store/types.js';
 import type { Repository } from '../repository.js';
 import type { BundleSigning } from '../signing/bundle-signing.js';
 import { type CurrentDocument, resourceOf } from '../stored-document.js';
-import type { AuditRecord } from '../../audit/audit-event.js';
 import { consentDecision } from './consent-gate.js';
 import { deliveryAuditRecord } from './delivery-audit.js';
 import { postNotification } from './endpoint-post.js';
@@ -334,7 +334,6 @@ export class SubscriptionDispatcher {
       await this.leases.release(definition.id);
     }
   }
-
 }
 
 interface Outgoing {
