@@ -2,14 +2,14 @@
  * What a write of a SearchParameter resource must do besides storing it, in its transaction:
  * refuse a definition this server cannot search with, one that redefines a built-in parameter,
  * or one whose code another SearchParameter in force already has on the same type (400);
- * and move the registry version on, so every process reloads the definitions
+ * and move the search parameters' marker, so every process reloads the definitions
  * (search-parameter-registry.ts).
  */
 import type { Resource, SearchParameter } from 'fhir/r4.js';
 import { FhirError } from '../fhir/errors.js';
 import { addedDefinitionProblem, builtInBase } from '../search/search-parameters.js';
 import type { Session, Store } from '../store/types.js';
-import { bumpRegistryVersion, inForce, searchParametersInForce } from './search-parameter-registry.js';
+import { inForce, markSearchParametersChanged, searchParametersInForce } from './search-parameter-registry.js';
 
 async function checkDefinition(store: Store, session: Session, id: string, sp: SearchParameter): Promise<void> {
   const label = `SearchParameter/${id}`;
@@ -28,5 +28,5 @@ async function checkDefinition(store: Store, session: Session, id: string, sp: S
 /** Call inside the transaction writing SearchParameter/`id`; `resource` null for a delete. */
 export async function prepareSearchParameterWrite(store: Store, session: Session, id: string, resource: Resource | null): Promise<void> {
   if (resource) await checkDefinition(store, session, id, resource as SearchParameter);
-  await bumpRegistryVersion(store, session);
+  await markSearchParametersChanged(store, session);
 }
