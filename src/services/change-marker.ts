@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Session, Store } from '../store/types.js';
 
-export const MARKER_COLLECTION = 'change_markers';
+const MARKER_COLLECTION = 'change_markers';
 
 interface Marker {
   _id: string;

@@ -156,12 +156,14 @@ export class SubscriptionDispatcher {
    * when any did. The lease goes with the last pending event's delivery, or here when the queue stops.
    */
   private async deliverQueue(subscription: string): Promise<boolean> {
-    const neededMs = this.deliveryTimeoutMs(await this.definitionOf(subscription)) + LEASE_MARGIN_MS;
     let progressed = false;
-    while (!this.stopped && (await this.leases.hold(subscription, neededMs))) {
+    while (!this.stopped) {
+      // read each round: the subscription's status decides delivery, its timeout the lease it needs
+      const definition = await this.definitionOf(subscription);
+      if (!(await this.leases.hold(subscription, this.deliveryTimeoutMs(definition) + LEASE_MARGIN_MS))) return progressed;
       const due = await this.outbox.find({ subscription, status: 'pending' }, { sort: { eventNumber: 1 }, limit: MAX_EVENTS_PER_NOTIFICATION }).toArray();
       if (due.length === 0) await this.recount(subscription);
-      const sent = due.length > 0 && due[0]!.nextAttemptAt <= new Date() && (await this.deliverEvents(subscription, due));
+      const sent = due.length > 0 && due[0]!.nextAttemptAt <= new Date() && (await this.deliverEvents(subscription, definition, due));
       if (!sent) {
         await this.leases.release(subscription);
         return progressed;
@@ -236,8 +238,7 @@ export class SubscriptionDispatcher {
    * Sends the due events (in event order, as one notification when a backlog has formed); true when
    * the queue may go on (sent or set aside), false when it must wait for its retry.
    */
-  private async deliverEvents(subscription: string, items: OutboxItem[]): Promise<boolean> {
-    const definition = await this.definitionOf(subscription);
+  private async deliverEvents(subscription: string, definition: SubscriptionDefinition | undefined, items: OutboxItem[]): Promise<boolean> {
     const stopped = !definition ? ['subscription-deleted', 'is deleted or no longer usable'] as const
       : definition.status === 'off' ? ['subscription-off', 'was turned off'] as const
         : definition.status === 'error' ? ['subscription-error', 'is in error'] as const : undefined;
