@@ -59,11 +59,12 @@ export function resourceOf(version: { json: string | null }): Resource {
   return JSON.parse(version.json!) as Resource;
 }
 
+/** The patient is found only when asked for: it needs the index entries, which a plain read leaves packed. */
 export function versionOf(type: string, doc: CurrentDocument): Version {
-  const version: Version = { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json };
-  const patient = patientOfDocument(type, doc);
-  if (patient) version.patient = patient;
-  return version;
+  return {
+    type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json,
+    get patient() { return patientOfDocument(type, doc); },
+  };
 }
 
 /** The id of the patient a stored resource is about, from its index entries: itself, or its subject or patient. */

@@ -8,6 +8,7 @@ import { type Database, type DatabaseOptions, type RootDatabase, open } from 'lm
 import type { Document, Session, Store, TransactionOptions } from '../types.ts';
 import { Catalog } from './catalog.ts';
 import { EmbeddedCollection } from './collection.ts';
+import { documentCodec } from './document-codec.ts';
 import { CollectionStorage } from './collection-storage.ts';
 import { runTransaction } from './transaction-runner.ts';
 
@@ -34,12 +35,6 @@ const DEFAULT_COMPRESSION_THRESHOLD = 4000;
  * lmdb applies a page size only when it creates the environment; an existing one keeps its own.
  */
 const DEFAULT_PAGE_SIZE = 16384;
-/**
- * Documents are plain MessagePack maps. msgpackr's default records, unshared, put each
- * document's key lists inline and build a reader for them on every decode: a third of a
- * read's CPU. Documents written as records stay readable (the encoding names itself).
- */
-const PLAIN_MAPS = { useRecords: false };
 
 export class EmbeddedStore implements Store {
   readonly engine = 'embedded' as const;
@@ -56,7 +51,7 @@ export class EmbeddedStore implements Store {
   collection<T extends Document = Document>(name: string): EmbeddedCollection<T> {
     let coll = this.collections.get(name);
     if (!coll) {
-      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', ...PLAIN_MAPS, compression: { threshold: this.compressionThreshold } } as DatabaseOptions & { name: string }) as unknown as Database<Document, Buffer>;
+      const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', encoder: documentCodec, compression: { threshold: this.compressionThreshold } } as DatabaseOptions & { name: string }) as unknown as Database<Document, Buffer>;
       const entries = this.env.openDB({ name: `index:${name}`, keyEncoding: 'binary', encoding: 'binary' }) as unknown as Database<Buffer, Buffer>;
       coll = new EmbeddedCollection(new CollectionStorage(name, docs, entries, this.catalog), this.env);
       this.collections.set(name, coll);
