@@ -1,7 +1,7 @@
 /**
- * $reindex: recomputes the search index (`idx`, `sk`) of every current document of a type with
- * the search parameters in force now, e.g. after a SearchParameter was posted, changed or
- * retired. It is not a new version: json, versionId and lastUpdated stay as they are and the
+ * $reindex: recomputes the search index (`idx`, `sk`, and the `patient` taken from it) of every
+ * current document of a type with the search parameters in force now, e.g. after a
+ * SearchParameter was posted, changed or retired. It is not a new version: json, versionId and lastUpdated stay as they are and the
  * history is not touched.
  *
  * Documents are taken in lastUpdated order (the index every resource collection has; ties in
@@ -13,9 +13,9 @@
  * written later was indexed by its writer with the same definitions, so a document updated
  * during the run is not taken (nor counted) twice.
  */
-import { extractSearchIndex } from '../search/index.js';
 import type { Collection, Session, Store } from '../store/types.js';
 import { type CurrentDocument, resourceOf } from './stored-document.js';
+import { indexedFields } from './write-version.js';
 
 const BATCH_SIZE = 200;
 
@@ -50,13 +50,12 @@ function advance(position: Position | undefined, batch: IdAndTime[]): Position {
 }
 
 /** One batch, in its transaction: the documents as they are now, each with its index recomputed. */
-async function reindexBatch(collection: Collection<CurrentDocument>, ids: string[], session: Session): Promise<number> {
+async function reindexBatch(collection: Collection<CurrentDocument>, type: string, ids: string[], session: Session): Promise<number> {
   const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
   const live = docs.filter((doc) => !doc.deleted && doc.json !== null);
   if (live.length === 0) return 0;
   await collection.bulkWrite(live.map((doc) => {
-    const { idx, sk } = extractSearchIndex(resourceOf(doc));
-    return { updateOne: { filter: { _id: doc._id }, update: { $set: { idx, sk } } } };
+    return { updateOne: { filter: { _id: doc._id }, update: { $set: indexedFields(type, doc._id, resourceOf(doc)) } } };
   }), { session });
   return live.length;
 }
@@ -70,7 +69,7 @@ export async function reindexType(store: Store, type: string): Promise<number> {
   let position: Position | undefined;
   for (let batch = await nextBatch(collection, position, end); batch.length > 0; batch = await nextBatch(collection, position, end)) {
     const ids = batch.map((doc) => doc._id);
-    count += await store.withTransaction((session) => reindexBatch(collection, ids, session));
+    count += await store.withTransaction((session) => reindexBatch(collection, type, ids, session));
     position = advance(position, batch);
   }
   return count;

@@ -11,6 +11,12 @@ export interface CurrentDocument {
   json: string | null;
   idx: IndexEntries;
   sk?: Record<string, unknown>;
+  /**
+   * The id of the patient the resource is about (null: none), beside the index entries it comes
+   * from so a read names it without unpacking them (document-codec.ts). Absent in documents
+   * written before it was kept.
+   */
+  patient?: string | null;
   [key: string]: unknown;
 }
 
@@ -59,18 +65,18 @@ export function resourceOf(version: { json: string | null }): Resource {
   return JSON.parse(version.json!) as Resource;
 }
 
-/** The patient is found only when asked for: it needs the index entries, which a plain read leaves packed. */
+/** The patient is found only when asked for: a document written before it was kept needs its index entries unpacked. */
 export function versionOf(type: string, doc: CurrentDocument): Version {
   return {
     type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json,
-    get patient() { return patientOfDocument(type, doc); },
+    get patient() { return doc.patient === undefined ? patientOfEntries(type, doc._id, doc.idx) : doc.patient ?? undefined; },
   };
 }
 
 /** The id of the patient a stored resource is about, from its index entries: itself, or its subject or patient. */
-function patientOfDocument(type: string, doc: CurrentDocument): string | undefined {
-  if (type === 'Patient') return doc._id;
-  for (const entry of doc.idx?.reference ?? []) {
+export function patientOfEntries(type: string, id: string, idx: IndexEntries | undefined): string | undefined {
+  if (type === 'Patient') return id;
+  for (const entry of idx?.reference ?? []) {
     if ((entry.p === 'subject' || entry.p === 'patient') && entry.r?.startsWith('Patient/')) return entry.r.slice('Patient/'.length);
   }
   return undefined;

@@ -6,7 +6,7 @@ import { prepareSearchParameterWrite } from './search-parameter-writes.js';
 import { CONSENT_TYPE, markConsentsChanged } from './subscriptions/active-consents.js';
 import { SUBSCRIPTION_TYPE, markSubscriptionsChanged } from './subscriptions/subscription-registry.js';
 import {
-  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey,
+  type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey, patientOfEntries,
 } from './stored-document.js';
 
 /** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
@@ -31,6 +31,12 @@ export interface VersionDocuments extends WrittenVersion {
   history: HistoryDocument;
 }
 
+/** What a current document holds derived from its resource: search index entries, sort keys and its patient. */
+export function indexedFields(type: string, id: string, resource: Resource): Pick<CurrentDocument, 'idx' | 'sk' | 'patient'> {
+  const { idx, sk } = extractSearchIndex(resource);
+  return { idx, sk, patient: patientOfEntries(type, id, idx) ?? null };
+}
+
 /** The next version of a resource after `previous` (none: its first), as documents to store. `resource: null` is a delete. */
 export function versionDocuments(type: string, id: string, previous: CurrentDocument | null, resource: Resource | null, method: HistoryMethod): VersionDocuments {
   const versionId = (previous?.versionId ?? 0) + 1;
@@ -39,7 +45,7 @@ export function versionDocuments(type: string, id: string, previous: CurrentDocu
   const json = stored && JSON.stringify(stored);
   const document: CurrentDocument = {
     _id: id, versionId, lastUpdated, deleted: !stored, json,
-    ...(stored ? extractSearchIndex(stored) : { idx: {}, sk: {} }),
+    ...(stored ? indexedFields(type, id, stored) : { idx: {}, sk: {}, patient: null }),
   };
   const history: HistoryDocument = {
     _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json: null,
