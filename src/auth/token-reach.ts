@@ -29,7 +29,7 @@ function reachOfVerified({ scopes, organization }: AuthenticatedClient): ClientR
     },
     clause: (type) => (organization === undefined ? undefined : organizationClause(type, organization)),
     holds: (resource) => organization === undefined || belongsToOrganization(resource, organization),
-    holdsIndexed: (type, doc) => organization === undefined || indexedInOrganization(type, doc._id, doc.idx, organization),
+    holdsIndexed: (type, id, idx) => organization === undefined || indexedInOrganization(type, id, idx, organization),
     assertWritable: (resource) => {
       if (organization !== undefined) assertBelongsToOrganization(resource, organization);
     },

@@ -20,11 +20,8 @@ export interface ClientReach {
   clause(type: string): Clause | undefined;
   /** Whether the resource (its content, as stored or about to be) is within reach. */
   holds(resource: Resource): boolean;
-  /**
-   * `holds` for a stored resource, from its search index entries: the same answer without parsing
-   * it. Given the document, not its entries: without a limit they stay packed (document-codec.ts).
-   */
-  holdsIndexed(type: string, doc: { _id: string; idx: IndexEntries }): boolean;
+  /** `holds` for a stored resource, from its search index entries: the same answer without parsing it. */
+  holdsIndexed(type: string, id: string, idx: IndexEntries): boolean;
   /** Throws a 403 FhirError unless the resource, as it will be stored, stays within reach. */
   assertWritable(resource: Resource): void;
 }

@@ -73,6 +73,8 @@ function reported(result: WriteResult, { issues, signature }: CheckedResource): 
 
 /** How many times an update is re-run when a concurrent create took the same id. */
 const DUPLICATE_RETRIES = 3;
+/** A current document without what only searches and reach checks use. */
+const WITHOUT_ENTRIES = { idx: 0, sk: 0 } as const;
 
 /**
  * Create, read, update, patch and delete of versioned resources (R4 http.html).
@@ -124,7 +126,7 @@ export class Repository {
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
   async read(type: string, id: string): Promise<Version> {
-    const doc = await this.reachedDocument(type, id);
+    const doc = await this.reachedDocument(type, id, undefined, false);
     if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
     return versionOf(type, doc);
@@ -281,9 +283,17 @@ export class Repository {
     return matches[0] ?? null;
   }
 
-  private currentDocument(type: string, id: string, session?: Session): Promise<CurrentDocument | null> {
+  /**
+   * Without `entries` (a read whose client no organization limits), the document may lack its
+   * index entries and sort keys: a read does not need them, and the store need not unpack them.
+   */
+  private async currentDocument(type: string, id: string, session?: Session, entries = true): Promise<CurrentDocument | null> {
     assertResourceType(type);
-    return this.store.collection<CurrentDocument>(type).findOne({ _id: id }, { session });
+    const collection = this.store.collection<CurrentDocument>(type);
+    if (entries || this.reach.limited) return collection.findOne({ _id: id }, { session });
+    const doc = await collection.findOne({ _id: id }, { session, projection: WITHOUT_ENTRIES });
+    // a document written before its patient was kept finds it in its entries
+    return doc && doc.patient === undefined ? collection.findOne({ _id: id }, { session }) : doc;
   }
 
   /** Whether the client reaches a version: the resource as it stands now, and the version itself. */
@@ -297,8 +307,8 @@ export class Repository {
    * The current document, or null when there is none; one the client does not reach is a 404, as if
    * unknown (and so never taken over by an update-as-create).
    */
-  private async reachedDocument(type: string, id: string, session?: Session): Promise<CurrentDocument | null> {
-    const doc = await this.currentDocument(type, id, session);
+  private async reachedDocument(type: string, id: string, session?: Session, entries = true): Promise<CurrentDocument | null> {
+    const doc = await this.currentDocument(type, id, session, entries);
     if (doc && !(await reachesDocument(this.store, this.reach, type, doc))) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     return doc;
   }

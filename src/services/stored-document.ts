@@ -13,7 +13,7 @@ export interface CurrentDocument {
   sk?: Record<string, unknown>;
   /**
    * The id of the patient the resource is about (null: none), beside the index entries it comes
-   * from so a read names it without unpacking them (document-codec.ts). Absent in documents
+   * from so that a read, which leaves those out, names it in its AuditEvent. Absent in documents
    * written before it was kept.
    */
   patient?: string | null;
@@ -65,12 +65,12 @@ export function resourceOf(version: { json: string | null }): Resource {
   return JSON.parse(version.json!) as Resource;
 }
 
-/** The patient is found only when asked for: a document written before it was kept needs its index entries unpacked. */
 export function versionOf(type: string, doc: CurrentDocument): Version {
-  return {
-    type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json,
-    get patient() { return doc.patient === undefined ? patientOfEntries(type, doc._id, doc.idx) : doc.patient ?? undefined; },
-  };
+  const version: Version = { type, id: doc._id, versionId: doc.versionId, lastUpdated: doc.lastUpdated, deleted: doc.deleted, json: doc.json };
+  // a document written before the patient was kept beside its index entries finds it in them
+  const patient = doc.patient === undefined ? patientOfEntries(type, doc._id, doc.idx) : doc.patient;
+  if (patient) version.patient = patient;
+  return version;
 }
 
 /** The id of the patient a stored resource is about, from its index entries: itself, or its subject or patient. */

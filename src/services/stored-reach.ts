@@ -23,6 +23,6 @@ export async function reachesVersion(store: Store, reach: ClientReach, version: 
 
 /** Whether the client reaches a resource as its current document (live or deleted) stands. */
 export async function reachesDocument(store: Store, reach: ClientReach, type: string, doc: CurrentDocument): Promise<boolean> {
-  if (!doc.deleted) return reach.holdsIndexed(type, doc);
+  if (!doc.deleted) return reach.holdsIndexed(type, doc._id, doc.idx);
   return reachesVersion(store, reach, versionOf(type, doc));
 }

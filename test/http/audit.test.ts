@@ -28,6 +28,15 @@ async function audited(query: string, atLeast = 1): Promise<Entry[]> {
 
 const observation = (patient: string) => ({ resourceType: 'Observation', status: 'final', code: { text: 'Hb' }, subject: { reference: `Patient/${patient}` } });
 
+t.test('the read of a resource stored before its patient was kept beside its index entries names the patient too', async (t) => {
+  const patient = await clinic.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Старова' }] });
+  const obs = await clinic.post('/Observation', observation(patient.body.id));
+  await server.store.collection('Observation').updateOne({ _id: obs.body.id }, { $unset: { patient: '' } });
+  t.equal((await clinic.get(`/Observation/${obs.body.id}`)).status, 200);
+  const events = await audited(`patient=Patient/${patient.body.id}&subtype=read`);
+  t.same(events.map((e) => e.resource.entity.find((x: any) => x.what?.reference?.startsWith('Observation/'))?.what.reference), [`Observation/${obs.body.id}/_history/1`]);
+});
+
 t.test('every interaction is recorded in the shape of BALP: who, what, which patient, how it ended', async (t) => {
   const patient = await clinic.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Аудитова' }] });
   const obs = await clinic.post('/Observation', observation(patient.body.id));

@@ -75,6 +75,9 @@ export function contractSuite(t: TapTest, engine: EngineFactory): void {
     t.same(proj, [{ _id: 'd01', s: 'v18' }]);
     const excl = await c.find({ 'nested.k': 2 }, { projection: { nested: 0, s: 0 } }).toArray();
     t.same(excl, [{ _id: 'd02', n: 2 }]);
+    t.same(await c.findOne({ _id: 'd03' }, { projection: { nested: 0, s: 0 } }), { _id: 'd03', n: 3 }, 'by id, excluding');
+    t.same(await c.findOne({ _id: 'd03' }, { projection: { nested: 0, missing: 0 } }), { _id: 'd03', n: 3, s: 'v16' });
+    t.same(await c.findOne({ _id: 'd03' }), { _id: 'd03', n: 3, s: 'v16', nested: { k: 3 } }, 'the same document read whole');
     t.equal(await c.countDocuments({ n: 0 }), 4);
     t.equal(await c.countDocuments(), 20);
     t.same(await c.findOne({ n: 4 }, { sort: { _id: -1 } }), { _id: 'd19', n: 4, s: 'v0', nested: { k: 19 } });

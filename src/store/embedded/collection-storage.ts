@@ -8,6 +8,7 @@ import { type Database, asBinary } from 'lmdb';
 import type { Document } from '../types.ts';
 import type { Catalog } from './catalog.ts';
 import { NeedsChildTransaction, StoreError, duplicateKeyError } from './errors.ts';
+import type { documentCodec } from './document-codec.ts';
 import { type IndexDef, compileIndex, entryKeys, indexKeys, indexTuples } from './index-keys.ts';
 import { type FieldTraits, docTraits, missingTraits, newTraits, traitsKnown, withTraits } from './index-traits.ts';
 import { END, encodePrimaryKey } from './key-codec.ts';
@@ -56,7 +57,7 @@ export class CollectionStorage {
   /** lmdb's limit on key length. */
   private readonly maxKeySize: number;
   /** The documents database's own value encoder. */
-  private readonly encoder: { encode(value: unknown): Uint8Array; decode(bytes: Buffer): Document };
+  private readonly encoder: typeof documentCodec;
   private readonly knownTraits = new Map<string, FieldTraits>();
 
   constructor(
@@ -91,6 +92,12 @@ export class CollectionStorage {
 
   get(pk: Buffer): Document | undefined {
     return this.docs.get(pk);
+  }
+
+  /** The document with the fields in `leftOut` not unpacked (null, or absent: for a projection that excludes them). */
+  getWithout(pk: Buffer, leftOut: ReadonlySet<string>): Document | undefined {
+    const bytes = this.docs.getBinaryFast(pk);
+    return bytes === undefined ? undefined : this.encoder.decodeWithout(bytes, leftOut);
   }
 
   getBinary(pk: Buffer): Buffer | undefined {

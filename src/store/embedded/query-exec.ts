@@ -253,7 +253,9 @@ function isIdSort(sort: SortSpec): boolean {
 export function findByIds(storage: CollectionStorage, ids: readonly (string | number)[], options: FindOptions): Document[] {
   const docs: Document[] = [];
   if (ids.length === 1) {
-    const doc = storage.get(encodePrimaryKey(ids[0]));
+    const leftOut = excludedFields(options.projection);
+    const pk = encodePrimaryKey(ids[0]);
+    const doc = leftOut ? storage.getWithout(pk, leftOut) : storage.get(pk);
     if (doc !== undefined) docs.push(doc);
   } else {
     const seen = new Set<string>();
@@ -267,6 +269,19 @@ export function findByIds(storage: CollectionStorage, ids: readonly (string | nu
     }
   }
   return shape(docs, options);
+}
+
+const exclusions = new WeakMap<object, ReadonlySet<string> | null>();
+
+/** The top-level fields a projection only excludes, which a single document read need not unpack. */
+function excludedFields(projection: FindOptions['projection']): ReadonlySet<string> | null {
+  if (!projection) return null;
+  let excluded = exclusions.get(projection);
+  if (excluded === undefined) {
+    const fields = plainExclusion(projection);
+    exclusions.set(projection, (excluded = fields && fields.length > 0 ? new Set(fields) : null));
+  }
+  return excluded;
 }
 
 /** Keys mingo refuses as field paths or treats as more than a top-level field name. */
