@@ -16,7 +16,6 @@ import type { Document } from '../types.ts';
 const MARK = 0xc1;
 /** msgpackr's default records put each document's key lists inline and build a reader per decode. */
 const packr = new Packr({ useRecords: false, copyBuffers: true });
-const NOTHING_LEFT_OUT: ReadonlySet<string> = new Set();
 
 export const documentCodec = {
   encode(doc: Document): Buffer {
@@ -40,7 +39,11 @@ export const documentCodec = {
 
   /** The document (lmdb passes its read options second: they are not ours). Nothing refers to `bytes` afterwards. */
   decode(bytes: Uint8Array): Document {
-    return documentCodec.decodeWithout(bytes, NOTHING_LEFT_OUT);
+    if (bytes[0] !== MARK) return packr.unpack(bytes) as Document;
+    // the head and the parts are MessagePack values end to end: one call unpacks them all
+    const [[doc, apart], ...parts] = packr.unpackMultiple(bytes.subarray(5)) as [[Document, (string | number)[]], ...unknown[]];
+    for (let i = 0; i < parts.length; i++) doc[apart[2 * i] as string] = parts[i];
+    return doc;
   },
 
   /** The document; the fields in `leftOut` that were packed apart stay null (the caller drops them: its projection excludes them). */
