@@ -10,11 +10,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/open-store.js';
 import { AuditLinker } from './audit-linker.js';
 import type { AuditWorkerSettings, FromAuditWorker, ToAuditWorker } from './audit-worker-messages.js';
+import { niceThread } from './thread-priority.js';
 
+/**
+ * The worker's nice value: when the processor is busy, requests go first and the linking takes
+ * what they leave; when it is not, the linking runs at full speed all the same.
+ */
+const WORKER_NICE = 10;
 /** How long the worker waits before looking again when nothing is pending, or after a failure. */
 const IDLE_MS = 100;
 const AFTER_FAILURE_MS = 1000;
 
+niceThread(WORKER_NICE);
 const settings = workerData as AuditWorkerSettings;
 const port = parentPort!;
 const store = await openStore(settings.store);
