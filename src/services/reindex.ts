@@ -1,8 +1,8 @@
 /**
  * $reindex: recomputes the search index (`idx`, `sk`, and the `patient` taken from it) of every
  * current document of a type with the search parameters in force now, e.g. after a
- * SearchParameter was posted, changed or retired. It is not a new version: json, versionId and lastUpdated stay as they are and the
- * history is not touched.
+ * SearchParameter was posted, changed or retired. It is not a new version: json, versionId and
+ * lastUpdated stay as they are and the history is not touched.
  *
  * Documents are taken in lastUpdated order (the index every resource collection has; ties in
  * _id order), BATCH_SIZE at a time; each batch is one transaction that reads its documents and
@@ -54,9 +54,9 @@ async function reindexBatch(collection: Collection<CurrentDocument>, type: strin
   const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
   const live = docs.filter((doc) => !doc.deleted && doc.json !== null);
   if (live.length === 0) return 0;
-  await collection.bulkWrite(live.map((doc) => {
-    return { updateOne: { filter: { _id: doc._id }, update: { $set: indexedFields(type, doc._id, resourceOf(doc)) } } };
-  }), { session });
+  await collection.bulkWrite(live.map((doc) => (
+    { updateOne: { filter: { _id: doc._id }, update: { $set: indexedFields(type, doc._id, resourceOf(doc)) } } }
+  )), { session });
   return live.length;
 }
 

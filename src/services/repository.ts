@@ -76,6 +76,12 @@ const DUPLICATE_RETRIES = 3;
 /** A current document without what only searches and reach checks use. */
 const WITHOUT_ENTRIES = { idx: 0, sk: 0 } as const;
 
+/** How a current document is read: in a transaction or not, with its index entries or without. */
+interface DocumentRead {
+  session?: Session;
+  entries?: boolean;
+}
+
 /**
  * Create, read, update, patch and delete of versioned resources (R4 http.html).
  * Every write is one store transaction: the current document and its history entry
@@ -126,7 +132,7 @@ export class Repository {
 
   /** http.html#read: the current version; 404 when unknown, 410 when deleted. */
   async read(type: string, id: string): Promise<Version> {
-    const doc = await this.reachedDocument(type, id, undefined, false);
+    const doc = await this.reachedDocument(type, id, { entries: false });
     if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
     return versionOf(type, doc);
@@ -214,7 +220,7 @@ export class Repository {
   async delete(type: string, id: string, options: WriteOptions = {}): Promise<Version | null> {
     assertResourceType(type);
     return this.store.withTransaction(async (session) => {
-      const previous = await this.reachedDocument(type, id, session);
+      const previous = await this.reachedDocument(type, id, { session });
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
       if (previous.deleted) return null;
@@ -260,7 +266,7 @@ export class Repository {
   }
 
   private async replace(session: Session, type: string, id: string, resource: Resource, options: WriteOptions): Promise<WriteResult> {
-    const previous = await this.reachedDocument(type, id, session);
+    const previous = await this.reachedDocument(type, id, { session });
     if (options.ifMatch !== undefined) {
       if (!previous) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
       checkIfMatch(type, previous, options.ifMatch);
@@ -270,7 +276,7 @@ export class Repository {
   }
 
   private async liveDocument(session: Session, type: string, id: string, options: WriteOptions): Promise<CurrentDocument> {
-    const doc = await this.reachedDocument(type, id, session);
+    const doc = await this.reachedDocument(type, id, { session });
     if (!doc) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     checkIfMatch(type, doc, options.ifMatch);
     if (doc.deleted) throw new FhirError('FHIR_ERR_DELETED', [type, id]);
@@ -284,10 +290,10 @@ export class Repository {
   }
 
   /**
-   * Without `entries` (a read whose client no organization limits), the document may lack its
+   * With `entries: false` (a read whose client no organization limits), the document may lack its
    * index entries and sort keys: a read does not need them, and the store need not unpack them.
    */
-  private async currentDocument(type: string, id: string, session?: Session, entries = true): Promise<CurrentDocument | null> {
+  private async currentDocument(type: string, id: string, { session, entries = true }: DocumentRead = {}): Promise<CurrentDocument | null> {
     assertResourceType(type);
     const collection = this.store.collection<CurrentDocument>(type);
     if (entries || this.reach.limited) return collection.findOne({ _id: id }, { session });
@@ -307,8 +313,8 @@ export class Repository {
    * The current document, or null when there is none; one the client does not reach is a 404, as if
    * unknown (and so never taken over by an update-as-create).
    */
-  private async reachedDocument(type: string, id: string, session?: Session, entries = true): Promise<CurrentDocument | null> {
-    const doc = await this.currentDocument(type, id, session, entries);
+  private async reachedDocument(type: string, id: string, read: DocumentRead = {}): Promise<CurrentDocument | null> {
+    const doc = await this.currentDocument(type, id, read);
     if (doc && !(await reachesDocument(this.store, this.reach, type, doc))) throw new FhirError('FHIR_ERR_NOT_FOUND', [type, id]);
     return doc;
   }

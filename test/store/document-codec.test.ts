@@ -32,10 +32,10 @@ function decodeFromReusedBuffer(bytes: Buffer): Document {
 t.test('every document decodes to what was encoded, with its fields in order', async (t) => {
   fc.assert(fc.property(documents, (doc) => {
     const decoded = decodeFromReusedBuffer(documentCodec.encode(doc));
-    t.same(Object.keys(decoded).sort(), Object.keys(doc).sort());
-    return JSON.stringify(structuredClone(decoded)) === JSON.stringify(structuredClone(doc))
+    return JSON.stringify(Object.keys(decoded)) === JSON.stringify(Object.keys(doc)) && JSON.stringify(decoded) === JSON.stringify(doc)
       || (t.same(decoded, doc), false);
   }), { numRuns: 2000 });
+  t.pass('2000 documents');
 });
 
 t.test('fields left out are not unpacked; the others decode as they were', async (t) => {
