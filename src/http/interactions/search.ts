@@ -58,7 +58,7 @@ export function parseSearchRequest(request: FhirRequest, type: string): SearchRe
 export async function searchset(request: FhirRequest, store: Store, searchRequest: SearchRequest, path: string): Promise<FhirResponse> {
   const reach = reachOfClient(request.client);
   const includes = parseIncludes(searchRequest);
-  const page = await runSearch(store, searchWithinReach(searchRequest, reach));
+  const page = await runSearch(store, searchWithinReach(searchRequest, reach), { entries: includes.some((d) => !d.reverse) });
   const { matches, total } = page;
   const { included, cut } = await resolveIncludes(store, request.baseUrl, searchRequest.type, matches, includes, reach);
   const subset: SubsetRequest = { summary: searchRequest.summary, elements: searchRequest.elements };

@@ -31,14 +31,18 @@ interface Page {
   complete: boolean;
 }
 
+/** Matches read without their index entries (their sort keys stay: cursors are made of them). */
+const WITHOUT_ENTRIES = { idx: 0 } as const;
+
 /** One page of matches in `sort` order, after or before a cursor's boundary when there is one. */
-async function findPage(collection: Collection<CurrentDocument>, filter: Filter, sort: SortSpec, req: SearchRequest, count: number): Promise<Page> {
+async function findPage(collection: Collection<CurrentDocument>, filter: Filter, sort: SortSpec, req: SearchRequest, count: number, entries: boolean): Promise<Page> {
   const cursor = req.cursor === undefined ? undefined : decodeCursor(req.cursor, sort);
   const backwards = cursor?.direction === 'previous';
   const pageSort = backwards ? reverseSort(sort) : sort;
   const pageFilter = cursor ? { $and: [filter, keysetFilter(pageSort, cursor.values)] } : filter;
   const offset = req.offset ?? 0;
-  const docs = await collection.find(pageFilter, { sort: pageSort, skip: offset, limit: count + 1 }).toArray();
+  const projection = entries ? undefined : WITHOUT_ENTRIES;
+  const docs = await collection.find(pageFilter, { sort: pageSort, skip: offset, limit: count + 1, projection }).toArray();
   const more = docs.length > count;
   const matches = docs.slice(0, count);
   if (backwards) matches.reverse();
@@ -54,14 +58,15 @@ async function findPage(collection: Collection<CurrentDocument>, filter: Filter,
   };
 }
 
-export async function runSearch(store: Store, parsed: SearchRequest): Promise<SearchResult> {
+/** `entries`: whether the matches keep their index entries (_include follows their references). */
+export async function runSearch(store: Store, parsed: SearchRequest, { entries }: { entries: boolean }): Promise<SearchResult> {
   const req = await resolveChains(store, parsed);
   const count = Math.min(req.count ?? DEFAULT_COUNT, MAX_COUNT);
   const filter = liveFilter(req);
   const collection = store.collection<CurrentDocument>(req.type);
   const countAll = () => collection.countDocuments(filter);
   if (req.summary === 'count') return { matches: [], total: await countAll(), count };
-  const { complete, ...page } = await findPage(collection, filter, compileSort(req), req, count);
+  const { complete, ...page } = await findPage(collection, filter, compileSort(req), req, count, entries);
   // a first page holding every match has counted them already
   const total = req.total === 'none' ? undefined : complete ? page.matches.length : await countAll();
   return { ...page, total, count };

@@ -11,7 +11,7 @@ import { NeedsChildTransaction, StoreError, duplicateKeyError } from './errors.t
 import type { documentCodec } from './document-codec.ts';
 import { type IndexDef, compileIndex, entryKeys, indexKeys, indexTuples } from './index-keys.ts';
 import { type FieldTraits, docTraits, missingTraits, newTraits, traitsKnown, withTraits } from './index-traits.ts';
-import { END, encodePrimaryKey } from './key-codec.ts';
+import { END, componentLength, encodePrimaryKey } from './key-codec.ts';
 import type { Interval, Plan, Probe } from './planner.ts';
 
 /** A write with everything computed and checked: applying it only writes. */
@@ -104,13 +104,35 @@ export class CollectionStorage {
     return this.docs.getBinary(pk);
   }
 
-  /** Index keys in the intervals, counted up to `cap`. */
+  /**
+   * Index keys in the intervals, counted up to `cap`. lmdb skips an offset and counts a range
+   * without handing each key to JavaScript; its count has no limit, so a key at the offset that
+   * reaches the cap is looked for first.
+   */
   countKeys(intervals: Interval[], cap = 1000): number {
     let n = 0;
     for (const { start, end } of intervals) {
-      for (const _ of this.entries.getKeys({ start, end, limit: cap - n })) if (++n >= cap) return n;
+      if (n >= cap) return n;
+      const [atCap] = this.entries.getKeys({ start, end, offset: cap - n - 1, limit: 1 });
+      if (atCap !== undefined) return cap;
+      n += this.entries.getKeysCount({ start, end });
     }
     return n;
+  }
+
+  /** The keys `prefix + one component` that index entries below `prefix` start with, or null when there are more than `cap`. */
+  nextComponents(prefix: Buffer, cap: number): Buffer[] | null {
+    const found: Buffer[] = [];
+    const end = Buffer.concat([prefix, END]);
+    let start = prefix;
+    for (;;) {
+      const [key] = this.entries.getKeys({ start, end, limit: 1 });
+      if (key === undefined) return found;
+      if (found.length >= cap) return null;
+      const next = Buffer.from(key.subarray(0, prefix.length + componentLength(key, prefix.length)));
+      found.push(next);
+      start = Buffer.concat([next, END]);
+    }
   }
 
   /** Every document in primary-key order (or reversed), each counted as examined. */
@@ -130,8 +152,8 @@ export class CollectionStorage {
     return seen.size;
   }
 
-  /** Yields candidate documents for a plan, each at most once. */
-  *scan(plan: Plan, stats: ScanStats): Generator<Document> {
+  /** Yields candidate documents for a plan, each at most once; fields in `leftOut` stay packed (see getWithout). */
+  *scan(plan: Plan, stats: ScanStats, leftOut: ReadonlySet<string> | null = null): Generator<Document> {
     if (plan.stage === 'COLLSCAN') {
       for (const { value } of this.docs.getRange({})) {
         stats.docsExamined++;
@@ -145,7 +167,7 @@ export class CollectionStorage {
       if (seen.has(id)) continue;
       seen.add(id);
       if (plan.stage === 'IXSCAN' && plan.probes && !this.passesProbes(plan.probes, pk, stats)) continue;
-      const doc = this.docs.get(pk);
+      const doc = leftOut ? this.getWithout(pk, leftOut) : this.docs.get(pk);
       if (doc === undefined) continue;
       stats.docsExamined++;
       yield doc;

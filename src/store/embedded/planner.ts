@@ -16,7 +16,9 @@ export interface Interval {
 /**
  * Another index whose every field the filter fixes to strings: a candidate can match only if that
  * index holds one of the keys `prefix + its primary key` (index keys are a superset of matches),
- * which one lookup tells, before the document is read.
+ * which one lookup tells, before the document is read. When the filter fixes all fields but the
+ * last, the prefixes are those fixed values followed by each value the last field holds in the
+ * index (a code's few systems, say), read once per query.
  */
 export interface Probe {
   index: IndexDef;
@@ -25,7 +27,11 @@ export interface Probe {
 
 export type Plan =
   | { stage: 'IDHACK'; ids: unknown[] }
-  | { stage: 'IXSCAN'; index: IndexDef; intervals: Interval[]; probes?: Probe[] }
+  | {
+    stage: 'IXSCAN'; index: IndexDef; intervals: Interval[]; probes?: Probe[];
+    /** `$elemMatch` conditions that a key found in the scan or a probe proves (see elemMatchProven). */
+    proven?: ProvenCondition[];
+  }
   | { stage: 'OR'; plans: Plan[] }
   | { stage: 'COLLSCAN' };
 
@@ -34,6 +40,8 @@ interface BoundsGroup {
   bounds: Map<string, FieldBounds>;
   /** Field paths must all start with this prefix to be combined (elemMatch); null = top level. */
   elemPrefix: string | null;
+  /** The `$elemMatch` condition the bounds come from; null = top level. */
+  elemMatch: unknown;
 }
 
 const MAX_INTERVALS = 1000;
@@ -69,18 +77,18 @@ function elemMatchGroup(path: string, sub: unknown): BoundsGroup | null {
   if (isOperatorObject(sub)) {
     const b = fieldBounds(sub);
     if (b) bounds.set(path, b);
-    return { bounds, elemPrefix: path };
+    return { bounds, elemPrefix: path, elemMatch: sub };
   }
   for (const [k, cond] of Object.entries(sub)) {
     if (k.startsWith('$') || isNumericSegmentPath(k)) continue;
     const b = fieldBounds(cond);
     if (b) bounds.set(`${path}.${k}`, b);
   }
-  return { bounds, elemPrefix: path };
+  return { bounds, elemPrefix: path, elemMatch: sub };
 }
 
 function groupsOf(conds: [string, unknown][]): BoundsGroup[] {
-  const top: BoundsGroup = { bounds: new Map(), elemPrefix: null };
+  const top: BoundsGroup = { bounds: new Map(), elemPrefix: null, elemMatch: null };
   const groups = [top];
   for (const [path, cond] of conds) {
     if (path.startsWith('$') || isNumericSegmentPath(path)) continue;
@@ -143,62 +151,117 @@ function lastIntervals(p: Buffer, b: FieldBounds): Interval[] {
   return out;
 }
 
-/** Counts index keys a plan would visit, up to `cap`: a cheap stand-in for MongoDB's plan race. */
-export type Estimator = (intervals: Interval[], cap: number) => number;
+/** What the planner may read of the indexes to choose a plan. */
+export interface IndexStats {
+  /** Counts index keys a plan would visit, up to `cap`: a cheap stand-in for MongoDB's plan race. */
+  countKeys(intervals: Interval[], cap: number): number;
+  /** The keys `prefix + one component` that some entry starts with, or null when there are more than `cap`. */
+  nextComponents(prefix: Buffer, cap: number): Buffer[] | null;
+}
 
 /** Candidates are counted no further than one key past the best so far: they lose beyond it. */
 const ESTIMATE_CAP = 1000;
 
-/** Whether `used` fixes every field of `index` to string points. */
-function fixesAllToStrings(index: IndexDef, used: FieldBounds[]): boolean {
-  return used.length === Object.keys(index.key).length
-    && used.every((b) => b.kind === 'points' && b.comps.every((c) => c[0] === TAG.STRING));
+/** How many of `index`'s fields `used` leaves open when it fixes all the others to strings (null: it does not). */
+function openFieldsAfterStrings(index: IndexDef, used: FieldBounds[]): number | null {
+  const fixed = used.every((b) => b.kind === 'points' && b.comps.every((c) => c[0] === TAG.STRING));
+  return fixed ? Object.keys(index.key).length - used.length : null;
 }
 
-function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
-  const candidates: { plan: Plan & { stage: 'IXSCAN' }; score: number; cost: number }[] = [];
-  const probes: Probe[] = [];
+/** A probe of `index` for string points on all its fields, or on all but the last (see Probe); null when it would cost too many lookups. */
+function probeOf(index: IndexDef, intervals: Interval[], openFields: number, stats?: IndexStats): Probe | null {
+  if (intervals.length > MAX_PROBE_KEYS) return null;
+  if (openFields === 0) return { index, prefixes: intervals.map((i) => i.start) };
+  if (openFields !== 1 || !stats) return null;
+  const prefixes: Buffer[] = [];
+  for (const { start } of intervals) {
+    const next = stats.nextComponents(start, MAX_PROBE_KEYS - prefixes.length);
+    if (!next) return null;
+    prefixes.push(...next);
+  }
+  return { index, prefixes };
+}
+
+interface Candidate {
+  plan: Plan & { stage: 'IXSCAN' };
+  score: number;
+  cost: number;
+  /** Fields of the index the filter leaves open after fixing the others to strings (null: not all fixed to strings). */
+  openFields: number | null;
+  /** The `$elemMatch` condition a key of this index in the plan's intervals proves, if any. */
+  proves: ProvenCondition | null;
+}
+
+/** A conjunct `{ [path]: { $elemMatch: elemMatch } }` of the filter. */
+export interface ProvenCondition {
+  path: string;
+  elemMatch: unknown;
+}
+
+/**
+ * The group's `$elemMatch` condition when any key in the intervals of `used` proves that a
+ * document matches it: each of its fields an exact string (or `$in` of them) bounded by the
+ * index, and every document the index holds had an array of non-arrays there, so a key is one
+ * element holding those values (index keys of one element are made together).
+ */
+function elemMatchProven(index: IndexDef, group: BoundsGroup, used: FieldBounds[]): ProvenCondition | null {
+  const { elemPrefix: path, elemMatch: sub } = group;
+  if (path === null || !isPlainObject(sub) || isOperatorObject(sub) || !elementsRegular(index, path)) return null;
+  const bounded = Object.keys(index.key).slice(0, used.length);
+  const exact = Object.entries(sub).every(([k, v]) => isExactStringPoint(v) && bounded.includes(`${path}.${k}`));
+  return exact && Object.keys(sub).length > 0 ? { path, elemMatch: sub } : null;
+}
+
+function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], stats?: IndexStats): Plan | null {
+  const candidates: Candidate[] = [];
   for (const group of groupsOf(conds)) {
     for (const index of indexes) {
       const used = usableBounds(index, group);
       const s = score(used);
       if (s === 0) continue;
-      const intervals = intervalsOf(index, used);
-      candidates.push({ plan: { stage: 'IXSCAN', index, intervals }, score: s, cost: 0 });
-      if (fixesAllToStrings(index, used) && intervals.length <= MAX_PROBE_KEYS) probes.push({ index, prefixes: intervals.map((i) => i.start) });
+      const plan = { stage: 'IXSCAN' as const, index, intervals: intervalsOf(index, used) };
+      candidates.push({ plan, score: s, cost: 0, openFields: openFieldsAfterStrings(index, used), proves: elemMatchProven(index, group, used) });
     }
   }
-  if (candidates.length > 1 && estimate) {
+  if (candidates.length > 1 && stats) {
     let best = ESTIMATE_CAP;
     for (const c of candidates) {
-      c.cost = estimate(c.plan.intervals, best + 1);
+      c.cost = stats.countKeys(c.plan.intervals, best + 1);
       best = Math.min(best, c.cost);
     }
   }
   candidates.sort((x, y) => x.cost - y.cost || y.score - x.score);
-  const best = candidates[0]?.plan;
-  if (!best) return null;
-  const others = probes.filter((p) => p.index !== best.index);
-  return others.length > 0 ? { ...best, probes: others } : best;
+  const chosen = candidates[0];
+  if (!chosen) return null;
+  const best = chosen.plan;
+  const probes: Probe[] = [];
+  const proven: ProvenCondition[] = chosen.proves ? [chosen.proves] : [];
+  for (const { plan, openFields, proves } of candidates) {
+    const probe = plan.index !== best.index && openFields !== null ? probeOf(plan.index, plan.intervals, openFields, stats) : null;
+    if (!probe) continue;
+    probes.push(probe);
+    if (proves) proven.push(proves);
+  }
+  return { ...best, ...(probes.length > 0 ? { probes } : {}), ...(proven.length > 0 ? { proven } : {}) };
 }
 
-function orPlan(conds: [string, unknown][], indexes: IndexDef[], estimate?: Estimator): Plan | null {
+function orPlan(conds: [string, unknown][], indexes: IndexDef[], stats?: IndexStats): Plan | null {
   for (const [k, v] of conds) {
     if (k !== '$or' || !Array.isArray(v) || v.length === 0) continue;
-    const plans = v.map((branch) => (isPlainObject(branch) ? planQuery(branch, indexes, estimate) : null));
+    const plans = v.map((branch) => (isPlainObject(branch) ? planQuery(branch, indexes, stats) : null));
     if (plans.every((p) => p !== null && p.stage !== 'COLLSCAN')) return { stage: 'OR', plans: plans as Plan[] };
   }
   return null;
 }
 
-export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[], estimate?: Estimator): Plan {
+export function planQuery(filter: Record<string, unknown>, indexes: IndexDef[], stats?: IndexStats): Plan {
   const conds = conjuncts(filter);
   for (const [k, v] of conds) {
     if (k !== '_id') continue;
     const ids = idValues(v);
     if (ids) return { stage: 'IDHACK', ids };
   }
-  return bestIndexPlan(conds, indexes, estimate) ?? orPlan(conds, indexes, estimate) ?? { stage: 'COLLSCAN' };
+  return bestIndexPlan(conds, indexes, stats) ?? orPlan(conds, indexes, stats) ?? { stage: 'COLLSCAN' };
 }
 
 /** A string equality (or `$in` of strings) whose index key is the whole string (see isRangeSafe). */
@@ -226,6 +289,17 @@ export function isCoveredCount(filter: Record<string, unknown>, plan: Plan): pla
   if (!Object.keys(sub).every((k) => leading.includes(`${path}.${k}`))) return false;
   const points = Object.values(sub).reduce((n: number, v) => n * (typeof v === 'string' ? 1 : (v as { $in: unknown[] }).$in.length), 1);
   return plan.intervals.length === points;
+}
+
+/**
+ * Whether every candidate the plan yields matches the filter, so none needs testing: each
+ * conjunct of the filter is an `$elemMatch` that the scanned index or a probe proves.
+ */
+export function isDecidedByPlan(filter: Record<string, unknown>, plan: Plan): boolean {
+  if (plan.stage !== 'IXSCAN' || !plan.proven) return false;
+  const proven = plan.proven;
+  return conjuncts(filter).every(([path, cond]) => isOperatorObject(cond) && Object.keys(cond).length === 1
+    && proven.some((p) => p.path === path && p.elemMatch === cond.$elemMatch));
 }
 
 /** An id that a primary-key get finds exactly as mingo's equality matches it. */

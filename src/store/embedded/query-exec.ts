@@ -10,11 +10,15 @@
  * past the budget the query falls back to the filter plan and an in-memory sort.
  */
 import { Query, find } from 'mingo';
+import { Context, ProcessingMode } from 'mingo/core';
+import { Lazy } from 'mingo/lazy';
+import { $sort } from 'mingo/operators/pipeline';
+import type { Options, SortSpec as MingoSortSpec } from 'mingo/types';
 import type { Document, Filter, FindOptions, SortSpec } from '../types.ts';
 import type { CollectionStorage, ScanStats } from './collection-storage.ts';
 import { runIdOrderedScan, runOrderedScan } from './ordered-scan.ts';
 import { encodePrimaryKey, isPlainObject } from './key-codec.ts';
-import { type Plan, exactIds, isCoveredCount, isExactIdFilter, planQuery } from './planner.ts';
+import { type Plan, exactIds, isCoveredCount, isDecidedByPlan, isExactIdFilter, planQuery } from './planner.ts';
 import { type OrderedScan, orderedScanPlan } from './sort-plan.ts';
 
 export interface MatchResult {
@@ -147,12 +151,12 @@ export function matcherOf(filter: Filter): Matcher {
 }
 
 function planFor(storage: CollectionStorage, filter: Filter): Plan {
-  return planQuery(filter, storage.indexes(), (intervals, cap) => storage.countKeys(intervals, cap));
+  return planQuery(filter, storage.indexes(), storage);
 }
 
-/** What a scanned document must still pass: nothing when the plan reads exactly the ids asked for. */
-function residualTest(filter: Filter): Matcher {
-  return isExactIdFilter(filter) || exactIds(filter) ? matchAll : matcherOf(filter);
+/** What a scanned document must still pass: nothing when the plan reads exactly the ids asked for, or proves each candidate a match. */
+function residualTest(filter: Filter, plan: Plan): Matcher {
+  return isExactIdFilter(filter) || exactIds(filter) || isDecidedByPlan(filter, plan) ? matchAll : matcherOf(filter);
 }
 
 /** Matching committed documents; stops after `stopAfter` matches when given (no sort needed). */
@@ -162,11 +166,13 @@ export function matchCommitted(
   stopAfter = Infinity,
   plan = planFor(storage, filter),
   stats: ScanStats = { keysExamined: 0, docsExamined: 0 },
+  leftOut: ReadonlySet<string> | null = null,
 ): MatchResult {
-  const test = residualTest(filter);
+  const test = residualTest(filter, plan);
   const docs: Document[] = [];
   if (stopAfter <= 0) return { docs, plan, stats };
-  for (const doc of storage.scan(plan, stats)) {
+  // fields the caller's projection drops need not be unpacked, unless the test reads them
+  for (const doc of storage.scan(plan, stats, test === matchAll ? leftOut : null)) {
     if (!test(doc)) continue;
     docs.push(doc);
     if (docs.length >= stopAfter) break;
@@ -178,7 +184,7 @@ export function matchCommitted(
 export function countCommitted(storage: CollectionStorage, filter: Filter): number {
   const plan = planFor(storage, filter);
   if (isCoveredCount(filter, plan)) return storage.countDocumentsIn(plan.intervals);
-  const test = residualTest(filter);
+  const test = residualTest(filter, plan);
   let count = 0;
   for (const doc of storage.scan(plan, { keysExamined: 0, docsExamined: 0 })) {
     if (test(doc)) count++;
@@ -214,7 +220,7 @@ export function findCommitted(storage: CollectionStorage, filter: Filter, option
   const need = needed(options);
   const ordered = sort && need < Infinity && plan.stage !== 'IDHACK' ? orderedRun(storage, filter, plan, sort, need, stats) : null;
   if (ordered) return { docs: shape(ordered.docs, page), plan, stats, ordered: ordered.scan, sort };
-  const result = matchCommitted(storage, filter, sort ? Infinity : need, plan, stats);
+  const result = matchCommitted(storage, filter, sort ? Infinity : need, plan, stats, unsortedExclusions(options.projection, sort));
   return { ...result, docs: shape(result.docs, { sort, ...page }), sort };
 }
 
@@ -273,7 +279,7 @@ export function findByIds(storage: CollectionStorage, ids: readonly (string | nu
 
 const exclusions = new WeakMap<object, ReadonlySet<string> | null>();
 
-/** The top-level fields a projection only excludes, which a single document read need not unpack. */
+/** The top-level fields a projection only excludes, which a document read need not unpack. */
 function excludedFields(projection: FindOptions['projection']): ReadonlySet<string> | null {
   if (!projection) return null;
   let excluded = exclusions.get(projection);
@@ -282,6 +288,14 @@ function excludedFields(projection: FindOptions['projection']): ReadonlySet<stri
     exclusions.set(projection, (excluded = fields && fields.length > 0 ? new Set(fields) : null));
   }
   return excluded;
+}
+
+/** The top-level fields a projection only excludes and a sort does not read. */
+function unsortedExclusions(projection: FindOptions['projection'], sort: SortSpec | undefined): ReadonlySet<string> | null {
+  const excluded = excludedFields(projection);
+  if (!excluded || !sort) return excluded;
+  const sortHeads = Object.keys(sort).map((path) => path.split('.')[0]!);
+  return sortHeads.some((head) => excluded.has(head)) ? null : excluded;
 }
 
 /** Keys mingo refuses as field paths or treats as more than a top-level field name. */
@@ -302,11 +316,19 @@ function plainExclusion(projection: Record<string, unknown>): string[] | null {
   return keys;
 }
 
+/**
+ * mingo's own sort stage, given options once: `find(docs).sort()` builds a query and a copy of
+ * every operator table per call, which cost more than sorting a page.
+ */
+const SORT_OPTIONS: Options = {
+  idKey: '_id', processingMode: ProcessingMode.CLONE_OFF, useStrictMode: true, scriptEnabled: true, failOnError: true, context: Context.init(),
+};
+
 /** Sort, skip, limit and projection with mingo's semantics. */
 export function shape(docs: Document[], options: FindOptions): Document[] {
   const { sort, skip, limit, projection } = options;
   let out = docs;
-  if (sort && Object.keys(sort).length > 0) out = find(out, {}).sort(sort).all() as Document[];
+  if (sort && Object.keys(sort).length > 0) out = $sort(Lazy(out), sort as MingoSortSpec, SORT_OPTIONS).collect<Document>();
   if (skip) out = out.slice(skip);
   if (limit) out = out.slice(0, Math.abs(limit));
   if (projection && Object.keys(projection).length > 0) {
