@@ -24,13 +24,15 @@ export function searchPageLinks(request: FhirRequest, search: SearchRequest, res
   return link;
 }
 
-/** Self and next links of a page that continues only forward: `url` is the search without its query. */
-export function forwardPageLinks(url: string, query: URLSearchParams, next: string | undefined): BundleLink[] {
+/** Self, next and previous links of a page of several types (multi-type-page.ts): `url` is the search without its query. */
+export function multiTypePageLinks(url: string, query: URLSearchParams, page: { next?: string; previous?: string }): BundleLink[] {
   const link: BundleLink[] = [{ relation: 'self', url: query.size > 0 ? `${url}?${query}` : url }];
-  if (next !== undefined) {
+  const withCursor = (cursor: string) => {
     const params = new URLSearchParams(query);
-    params.set('_cursor', next);
-    link.push({ relation: 'next', url: `${url}?${params}` });
-  }
+    params.set('_cursor', cursor);
+    return `${url}?${params}`;
+  };
+  if (page.next !== undefined) link.push({ relation: 'next', url: withCursor(page.next) });
+  if (page.previous !== undefined) link.push({ relation: 'previous', url: withCursor(page.previous) });
   return link;
 }

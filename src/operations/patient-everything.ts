@@ -10,7 +10,7 @@ import { FhirError } from '../fhir/errors.js';
 import { assertResourceType } from '../fhir/resource-types.js';
 import type { FhirRequest, FhirResponse } from '../http/fhir-request.js';
 import { parseCount, parseSince } from '../http/query-params.js';
-import { forwardPageLinks } from '../http/search-page-links.js';
+import { multiTypePageLinks } from '../http/search-page-links.js';
 import { resultEntry } from '../http/interactions/search.js';
 import type { ServerContext } from '../http/server-context.js';
 import { patientCompartmentFilter, patientCompartmentTypes } from '../search/compartments.js';
@@ -56,6 +56,6 @@ export async function patientEverything(request: FhirRequest, { store, repositor
     store, sources(request.id!, typesAsked(query.get('_type')), parseSince(query.get('_since')), reachOfClient(request.client)), count, query.get('_cursor') ?? undefined,
   );
   const entries = page.matches.map((match) => resultEntry(request.baseUrl, match, 'match', {}));
-  const link = forwardPageLinks(`${request.baseUrl}/Patient/${request.id}/$everything`, query, page.next);
+  const link = multiTypePageLinks(`${request.baseUrl}/Patient/${request.id}/$everything`, query, page);
   return { status: 200, json: bundleJson('searchset', entries, link) };
 }

@@ -99,6 +99,25 @@ t.test('Patient/$everything pages without skipping or repeating, also while reso
   await fhir.delete(`/Observation/${added}`);
 });
 
+t.test('Patient/$everything pages back through previous links', async (t) => {
+  const pages: string[][] = [];
+  let last: any;
+  for (let url: string | undefined = `/Patient/${anna}/$everything?_count=2`; url; url = link(last.body, 'next')) {
+    last = await fhir.get(url);
+    pages.push(ids(last.body));
+  }
+  t.ok(pages.length > 2);
+  const back: string[][] = [];
+  for (let url = link(last.body, 'previous'); url; ) {
+    const page = await fhir.get(url);
+    back.unshift(ids(page.body));
+    t.ok(link(page.body, 'next'), 'a page reached backwards links forward');
+    url = link(page.body, 'previous');
+  }
+  t.same(back, pages.slice(0, -1));
+  t.equal((await fhir.get(`/Patient/${anna}/$everything?_cursor=${Buffer.from('["Observation","x","sideways"]').toString('base64url')}`)).status, 400);
+});
+
 t.test('Patient/$everything with _since, and its errors', async (t) => {
   const before = new Date().toISOString();
   await new Promise((resolve) => setTimeout(resolve, 5));

@@ -18,6 +18,7 @@ await fhir.delete(`/Organization/${removed}`);
 
 const ids = (bundle: any): string[] => (bundle.entry ?? []).filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id);
 const next = (bundle: any): string | undefined => bundle.link.find((l: any) => l.relation === 'next')?.url;
+const previous = (bundle: any): string | undefined => bundle.link.find((l: any) => l.relation === 'previous')?.url;
 
 t.test('searches every type, or those in _type, with the parameters they share', async (t) => {
   const secured = await fhir.get(`/?_security=${tag.system}|R&_total=accurate`);
@@ -37,16 +38,25 @@ t.test('searches every type, or those in _type, with the parameters they share',
   t.same(ids(posted.body), [lab], 'POST _search with a form');
 });
 
-t.test('pages across types without skipping or repeating', async (t) => {
-  const seen: string[] = [];
+t.test('pages across types without skipping or repeating, forwards and back', async (t) => {
+  const pages: string[][] = [];
   let url: string | undefined = `/?_security=${tag.system}|R&_count=1`;
+  let last: any;
   while (url) {
-    const page = await fhir.get(url);
-    t.ok(ids(page.body).length <= 1);
-    seen.push(...ids(page.body));
-    url = next(page.body);
+    last = await fhir.get(url);
+    t.ok(ids(last.body).length <= 1);
+    pages.push(ids(last.body));
+    url = next(last.body);
   }
-  t.same(seen.sort(), [anna, result, lab].sort());
+  t.same(pages.flat().sort(), [anna, result, lab].sort());
+  t.notOk(previous((await fhir.get(`/?_security=${tag.system}|R&_count=1`)).body), 'no previous link on the first page');
+  const back: string[][] = [];
+  for (let url = previous(last.body); url; ) {
+    const page = await fhir.get(url);
+    back.unshift(ids(page.body));
+    url = previous(page.body);
+  }
+  t.same(back, pages.slice(0, -1), 'previous links lead back through the same pages');
 });
 
 t.test('what a system-level search cannot answer is a 400 or 404, never ignored', async (t) => {

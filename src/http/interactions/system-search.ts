@@ -10,7 +10,7 @@ import { type TypedFilter, countAll, multiTypePage } from '../../services/search
 import { DEFAULT_COUNT, MAX_COUNT } from '../../services/search/run-search.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { parsePrefer } from '../prefer.js';
-import { forwardPageLinks } from '../search-page-links.js';
+import { multiTypePageLinks } from '../search-page-links.js';
 import type { ServerContext } from '../server-context.js';
 import { resultEntry, warningsOutcome } from './search.js';
 
@@ -61,6 +61,6 @@ export async function systemSearch(request: FhirRequest, { store }: ServerContex
   const entries: RawEntry[] = page.matches.map((match) => resultEntry(request.baseUrl, match, 'match', subset));
   const warnings = warningsOutcome(first, undefined);
   if (warnings) entries.push({ entry: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(warnings) });
-  const link = forwardPageLinks(request.baseUrl, request.query, page.next);
+  const link = multiTypePageLinks(request.baseUrl, request.query, page);
   return { status: 200, json: bundleJson('searchset', entries, link, total) };
 }

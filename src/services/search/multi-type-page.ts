@@ -17,37 +17,56 @@ export interface TypedFilter {
 
 export interface MultiTypePage {
   matches: Included[];
-  /** The cursor of the next page, when there are more matches. */
+  /** The cursors of the pages after and before this one, when there are such matches. */
   next?: string;
+  previous?: string;
 }
 
-function encode(type: string, id: string): string {
-  return Buffer.from(JSON.stringify([type, id])).toString('base64url');
+type Direction = 'next' | 'previous';
+
+/** A page's boundary: the type and id of its last match (next) or first (previous). */
+function encode(type: string, id: string, direction: Direction): string {
+  return Buffer.from(JSON.stringify(direction === 'next' ? [type, id] : [type, id, direction])).toString('base64url');
 }
 
-/** The source index and id a page continues after; anything else is a 400. */
-function decode(cursor: string, sources: TypedFilter[]): { from: number; afterId: string } {
+/** The source index, id and direction a page continues from; anything else is a 400. */
+function decode(cursor: string, sources: TypedFilter[]): { from: number; id: string; backwards: boolean } {
   const parsed = cursorJson(cursor);
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string')) throw invalidCursor();
+  const valid = Array.isArray(parsed) && (parsed.length === 2 || (parsed.length === 3 && parsed[2] === 'previous'))
+    && parsed.every((v) => typeof v === 'string');
+  if (!valid) throw invalidCursor();
   const from = sources.findIndex((s) => s.type === parsed[0]);
   if (from < 0) throw invalidCursor();
-  return { from, afterId: parsed[1] as string };
+  return { from, id: parsed[1] as string, backwards: parsed.length === 3 };
 }
 
+/**
+ * One page: forwards after a cursor's match (types in order, ids ascending), or backwards
+ * before it (types in reverse, ids descending, then reversed), one match more than the page to
+ * know whether more follow.
+ */
 export async function multiTypePage(store: Store, sources: TypedFilter[], count: number, cursor?: string): Promise<MultiTypePage> {
-  const start = cursor === undefined ? { from: 0, afterId: undefined } : decode(cursor, sources);
+  const start = cursor === undefined ? undefined : decode(cursor, sources);
+  const backwards = start?.backwards ?? false;
+  const step = backwards ? -1 : 1;
   const found: Included[] = [];
-  for (let i = start.from; i < sources.length && found.length <= count; i++) {
+  for (let i = start?.from ?? 0; i >= 0 && i < sources.length && found.length <= count; i += step) {
     const { type, filter } = sources[i]!;
-    const after = i === start.from && start.afterId !== undefined ? [{ _id: { $gt: start.afterId } }] : [];
+    const beyond = start && i === start.from ? [{ _id: { [backwards ? '$lt' : '$gt']: start.id } }] : [];
     const docs = await store.collection<CurrentDocument>(type)
-      .find(after.length > 0 ? { $and: [filter, ...after] } : filter, { sort: { _id: 1 }, limit: count + 1 - found.length })
+      .find(beyond.length > 0 ? { $and: [filter, ...beyond] } : filter, { sort: { _id: step }, limit: count + 1 - found.length })
       .toArray();
     for (const doc of docs) found.push({ type, doc });
   }
+  const more = found.length > count;
   const matches = found.slice(0, count);
-  const last = matches.at(-1);
-  return { matches, next: found.length > count && last ? encode(last.type, last.doc._id) : undefined };
+  if (backwards) matches.reverse();
+  const boundary = (match: Included | undefined, direction: Direction) => match && encode(match.type, match.doc._id, direction);
+  return {
+    matches,
+    next: backwards || more ? boundary(matches.at(-1), 'next') : undefined,
+    previous: (backwards ? more : start !== undefined) ? boundary(matches[0], 'previous') : undefined,
+  };
 }
 
 /** How many live matches all the sources have together. */
