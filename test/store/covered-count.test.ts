@@ -29,6 +29,7 @@ const docs: Document[] = [
   { _id: 'e' }, // a tombstone: no entries
   { _id: 'f', idx: [entry('code', 'x'.repeat(300))] }, // truncated in keys
   { _id: 'g', idx: [entry('code', `${'x'.repeat(300)}y`)] },
+  { _id: 'i', idx: [entry('code', '2'), entry('code', '2')] }, // the same entry twice: one document
 ];
 const filters: Filter[] = [
   { idx: { $elemMatch: { p: 'code', c: '1' } } },
@@ -36,6 +37,9 @@ const filters: Filter[] = [
   { idx: { $elemMatch: { p: 'code', c: { $in: ['1', '2'] } } } },
   { idx: { $elemMatch: { p: 'status', c: '1' } } },
   { idx: { $elemMatch: { p: 'code', c: 'x'.repeat(300) } } },
+  // a single interval with one system (or the system fixed): lmdb counts the keys
+  { idx: { $elemMatch: { p: 'code', c: '2' } } },
+  { idx: { $elemMatch: { p: 'code', c: '1', s: 'sys' } } },
 ];
 
 async function check(t: Test, name: string, model: Document[]): Promise<boolean[]> {
@@ -54,11 +58,11 @@ t.test('counts from index entries equal mingo counts; the irregular shapes turn 
   await c.createIndex({ 'idx.p': 1, 'idx.c': 1, 'idx.s': 1 });
   for (const doc of docs) await c.insertOne(structuredClone(doc));
   const covered = await check(t, 'coll', docs);
-  t.same(covered, [true, true, true, true, false], 'short string equalities are counted from the index; a truncated one is not');
+  t.same(covered, [true, true, true, true, false, true, true], 'short string equalities are counted from the index; a truncated one is not');
 
   const single = { _id: 'h', idx: entry('code', '1') }; // one entry, not an array: keys exist, $elemMatch does not match
   await c.insertOne(structuredClone(single));
-  t.same(await check(t, 'coll', [...docs, single]), [false, false, false, false, false], 'after an irregular document, counting reads documents');
+  t.same(await check(t, 'coll', [...docs, single]), Array(filters.length).fill(false), 'after an irregular document, counting reads documents');
 });
 
 t.test('an index built over existing documents learns their shapes too', async (t) => {
@@ -66,5 +70,5 @@ t.test('an index built over existing documents learns their shapes too', async (
   const nested = { _id: 'n', idx: [[entry('code', '1')]] };
   for (const doc of [...docs, nested]) await c.insertOne(structuredClone(doc));
   await c.createIndex({ 'idx.p': 1, 'idx.c': 1, 'idx.s': 1 });
-  t.same(await check(t, 'built', [...docs, nested]), [false, false, false, false, false]);
+  t.same(await check(t, 'built', [...docs, nested]), Array(filters.length).fill(false));
 });

@@ -143,8 +143,17 @@ export class CollectionStorage {
     }
   }
 
-  /** How many distinct documents have index entries in the intervals (an entry's value is its document's key). */
-  countDocumentsIn(intervals: Interval[]): number {
+  /**
+   * How many distinct documents have index entries in the intervals (an entry's value is its
+   * document's key). `openFields`: how many of the index's fields follow the ones the intervals
+   * fix. A document has at most one key per value of those fields, so when one interval holds a
+   * single such value, lmdb counts its keys without handing them over.
+   */
+  countDocumentsIn(intervals: Interval[], openFields: number): number {
+    if (intervals.length === 1 && openFields <= 1) {
+      const { start, end } = intervals[0]!;
+      if (openFields === 0 || this.nextComponents(start, 1) !== null) return this.entries.getKeysCount({ start, end });
+    }
     const seen = new Set<string>();
     for (const { start, end } of intervals) {
       for (const { value } of this.entries.getRange({ start, end })) seen.add(latin1(value));

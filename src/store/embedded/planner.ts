@@ -291,6 +291,13 @@ export function isCoveredCount(filter: Record<string, unknown>, plan: Plan): pla
   return plan.intervals.length === points;
 }
 
+/** The fields of a covered count's index that its `$elemMatch` leaves open (see isCoveredCount). */
+export function coveredOpenFields(filter: Record<string, unknown>, plan: Extract<Plan, { stage: 'IXSCAN' }>): number {
+  const [, cond] = conjuncts(filter)[0]!;
+  const sub = (cond as { $elemMatch: Record<string, unknown> }).$elemMatch;
+  return Object.keys(plan.index.key).length - Object.keys(sub).length;
+}
+
 /**
  * Whether every candidate the plan yields matches the filter, so none needs testing: each
  * conjunct of the filter is an `$elemMatch` that the scanned index or a probe proves.

@@ -18,7 +18,7 @@ import type { Document, Filter, FindOptions, SortSpec } from '../types.ts';
 import type { CollectionStorage, ScanStats } from './collection-storage.ts';
 import { runIdOrderedScan, runOrderedScan } from './ordered-scan.ts';
 import { encodePrimaryKey, isPlainObject } from './key-codec.ts';
-import { type Plan, exactIds, isCoveredCount, isDecidedByPlan, isExactIdFilter, planQuery } from './planner.ts';
+import { type Plan, coveredOpenFields, exactIds, isCoveredCount, isDecidedByPlan, isExactIdFilter, planQuery } from './planner.ts';
 import { type OrderedScan, orderedScanPlan } from './sort-plan.ts';
 
 export interface MatchResult {
@@ -183,7 +183,7 @@ export function matchCommitted(
 /** How many committed documents match, holding none of them: a count over a large collection stays in constant memory. */
 export function countCommitted(storage: CollectionStorage, filter: Filter): number {
   const plan = planFor(storage, filter);
-  if (isCoveredCount(filter, plan)) return storage.countDocumentsIn(plan.intervals);
+  if (isCoveredCount(filter, plan)) return storage.countDocumentsIn(plan.intervals, coveredOpenFields(filter, plan));
   const test = residualTest(filter, plan);
   let count = 0;
   for (const doc of storage.scan(plan, { keysExamined: 0, docsExamined: 0 })) {
