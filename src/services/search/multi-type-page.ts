@@ -4,7 +4,7 @@
  * id of its last match, so, as with keyset paging of one type, writes between pages neither
  * skip nor repeat what existed.
  */
-import { cursorJson, invalidCursor } from '../../search/cursor.js';
+import { type CursorDirection, cursorJson, invalidCursor } from '../../search/cursor.js';
 import type { Filter, Store } from '../../store/types.js';
 import type { CurrentDocument } from '../stored-document.js';
 import type { Included } from './includes.js';
@@ -22,10 +22,8 @@ export interface MultiTypePage {
   previous?: string;
 }
 
-type Direction = 'next' | 'previous';
-
 /** A page's boundary: the type and id of its last match (next) or first (previous). */
-function encode(type: string, id: string, direction: Direction): string {
+function encode(type: string, id: string, direction: CursorDirection): string {
   return Buffer.from(JSON.stringify(direction === 'next' ? [type, id] : [type, id, direction])).toString('base64url');
 }
 
@@ -61,7 +59,7 @@ export async function multiTypePage(store: Store, sources: TypedFilter[], count:
   const more = found.length > count;
   const matches = found.slice(0, count);
   if (backwards) matches.reverse();
-  const boundary = (match: Included | undefined, direction: Direction) => match && encode(match.type, match.doc._id, direction);
+  const boundary = (match: Included | undefined, direction: CursorDirection) => match && encode(match.type, match.doc._id, direction);
   return {
     matches,
     next: backwards || more ? boundary(matches.at(-1), 'next') : undefined,
