@@ -159,8 +159,12 @@ export interface IndexStats {
   nextComponents(prefix: Buffer, cap: number): Buffer[] | null;
 }
 
-/** Candidates are counted no further than one key past the best so far: they lose beyond it. */
-const ESTIMATE_CAP = 1000;
+/**
+ * Caps candidates are counted to, round by round, until one counts below the cap: a large
+ * interval (a code's hundred thousand keys) is then walked no further than the smallest one
+ * needs (a patient's hundred). Past the last cap, all cost the same and the score decides.
+ */
+const ESTIMATE_CAPS = [16, 128, 1000];
 
 /** How many of `index`'s fields `used` leaves open when it fixes all the others to strings (null: it does not). */
 function openFieldsAfterStrings(index: IndexDef, used: FieldBounds[]): number | null {
@@ -212,6 +216,14 @@ function elemMatchProven(index: IndexDef, group: BoundsGroup, used: FieldBounds[
   return exact && Object.keys(sub).length > 0 ? { path, elemMatch: sub } : null;
 }
 
+/** Sets each candidate's cost: its keys, counted up to the first cap some candidate stays within. */
+function estimateCosts(candidates: Candidate[], stats: IndexStats): void {
+  for (const cap of ESTIMATE_CAPS) {
+    for (const c of candidates) c.cost = stats.countKeys(c.plan.intervals, cap + 1);
+    if (candidates.some((c) => c.cost <= cap)) return;
+  }
+}
+
 function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], stats?: IndexStats): Plan | null {
   const candidates: Candidate[] = [];
   for (const group of groupsOf(conds)) {
@@ -223,13 +235,7 @@ function bestIndexPlan(conds: [string, unknown][], indexes: IndexDef[], stats?: 
       candidates.push({ plan, score: s, cost: 0, openFields: openFieldsAfterStrings(index, used), proves: elemMatchProven(index, group, used) });
     }
   }
-  if (candidates.length > 1 && stats) {
-    let best = ESTIMATE_CAP;
-    for (const c of candidates) {
-      c.cost = stats.countKeys(c.plan.intervals, best + 1);
-      best = Math.min(best, c.cost);
-    }
-  }
+  if (candidates.length > 1 && stats) estimateCosts(candidates, stats);
   candidates.sort((x, y) => x.cost - y.cost || y.score - x.score);
   const chosen = candidates[0];
   if (!chosen) return null;
