@@ -60,13 +60,19 @@ export class CollectionStorage {
   private readonly encoder: typeof documentCodec;
   private readonly knownTraits = new Map<string, FieldTraits>();
 
+  private readonly entries: Database<Buffer, Buffer>;
+  /** The index database again, read for values only (see VALUES_ONLY in store.ts). */
+  private readonly entryValues: Database<Buffer, Buffer>;
+
   constructor(
     readonly name: string,
     private readonly docs: Database<Document, Buffer>,
-    private readonly entries: Database<Buffer, Buffer>,
+    indexDatabases: { entries: Database<Buffer, Buffer>; entryValues: Database<Buffer, Buffer> },
     private readonly catalog: Catalog,
   ) {
-    this.maxKeySize = (entries as unknown as { maxKeySize?: number }).maxKeySize ?? 511;
+    this.entries = indexDatabases.entries;
+    this.entryValues = indexDatabases.entryValues;
+    this.maxKeySize = (this.entries as unknown as { maxKeySize?: number }).maxKeySize ?? 511;
     this.encoder = (docs as unknown as { encoder: CollectionStorage['encoder'] }).encoder;
   }
 
@@ -213,7 +219,7 @@ export class CollectionStorage {
       for (const id of plan.ids) yield encodePrimaryKey(id);
     } else if (plan.stage === 'IXSCAN') {
       for (const { start, end } of plan.intervals) {
-        for (const { value } of this.entries.getRange({ start, end })) {
+        for (const { value } of this.entryValues.getRange({ start, end })) {
           stats.keysExamined++;
           yield value;
         }

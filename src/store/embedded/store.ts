@@ -36,6 +36,19 @@ const DEFAULT_COMPRESSION_THRESHOLD = 4000;
  */
 const DEFAULT_PAGE_SIZE = 16384;
 
+/**
+ * Keys of the index databases written as they are and read as nothing: a scan that wants only
+ * the entries' values (their documents' primary keys) is spared a copy of every key. Only for
+ * scans finished in one synchronous run: lmdb repositions a cursor renewed mid-scan by its key.
+ */
+const VALUES_ONLY = {
+  writeKey: (key: Buffer, target: Buffer, start: number): number => {
+    target.set(key, start);
+    return start + key.length;
+  },
+  readKey: (): undefined => undefined,
+};
+
 export class EmbeddedStore implements Store {
   readonly engine = 'embedded' as const;
   private readonly collections = new Map<string, EmbeddedCollection>();
@@ -53,7 +66,8 @@ export class EmbeddedStore implements Store {
     if (!coll) {
       const docs = this.env.openDB({ name: `docs:${name}`, keyEncoding: 'binary', encoder: documentCodec, compression: { threshold: this.compressionThreshold } } as DatabaseOptions & { name: string }) as unknown as Database<Document, Buffer>;
       const entries = this.env.openDB({ name: `index:${name}`, keyEncoding: 'binary', encoding: 'binary' }) as unknown as Database<Buffer, Buffer>;
-      coll = new EmbeddedCollection(new CollectionStorage(name, docs, entries, this.catalog), this.env);
+      const entryValues = this.env.openDB({ name: `index:${name}`, keyEncoder: VALUES_ONLY, encoding: 'binary' } as DatabaseOptions & { name: string }) as unknown as Database<Buffer, Buffer>;
+      coll = new EmbeddedCollection(new CollectionStorage(name, docs, { entries, entryValues }, this.catalog), this.env);
       this.collections.set(name, coll);
     }
     return coll as unknown as EmbeddedCollection<T>;
