@@ -1,5 +1,7 @@
 import { type AuthSettings, authSettingsOf } from './auth/auth-settings.js';
 import type { ProfileMode, ValidationMode } from './validation/validator.js';
+import { RESOURCE_TYPES, isResourceType } from './fhir/resource-types.js';
+import { DEFAULT_CONTENT_SEARCH_TYPES } from './search/word-parameters.js';
 
 /** Server settings, read once from the environment and checked with a clear message per bad value. */
 export interface Config {
@@ -8,6 +10,8 @@ export interface Config {
   dataDir: string;
   /** TERMINOLOGY_DIR: CodeSystem/ValueSet JSON (NSI dictionaries from `npm run load-dictionary`) read at start after profiles/. */
   terminologyDir: string;
+  /** CONTENT_SEARCH_TYPES: the resource types whose words `_content` indexes (each write of them costs index keys). */
+  contentSearchTypes: string[];
   mongodbUri?: string;
   /** The public FHIR base URL; when unset it is derived from each request's Host header. */
   baseUrl?: string;
@@ -122,6 +126,18 @@ function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
+/** `*` is every type, `none` no type, otherwise a comma-separated list of resource types. */
+function contentSearchTypesOf(raw: string | undefined): string[] {
+  const setting = (raw ?? '').trim();
+  if (setting === '') return [...DEFAULT_CONTENT_SEARCH_TYPES];
+  if (setting === '*') return [...RESOURCE_TYPES];
+  if (setting === 'none') return [];
+  const types = list(setting);
+  const bad = types.find((type) => !isResourceType(type));
+  if (bad !== undefined) throw new ConfigError(`CONTENT_SEARCH_TYPES is *, none, or resource types such as DiagnosticReport,Composition, got "${bad}"`);
+  return types;
+}
+
 const SIGNABLE_INTAKE = ['transaction', 'batch', 'document'];
 
 export function signingSettingsOf(env: NodeJS.ProcessEnv): SigningSettings {
@@ -149,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir: env.DATA_DIR || './data',
     terminologyDir: terminologyDirOf(env),
+    contentSearchTypes: contentSearchTypesOf(env.CONTENT_SEARCH_TYPES),
     mongodbUri: env.MONGODB_URI || undefined,
     baseUrl: baseUrl(env.BASE_URL),
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

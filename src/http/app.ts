@@ -16,6 +16,7 @@ import { TimedStore } from '../store/timed-store.js';
 import { SubscriptionMatcher } from '../services/subscriptions/subscription-matcher.js';
 import { preparedSubscription } from '../services/subscriptions/subscription-writes.js';
 import { useTerminologyDirectory } from '../search/terminology.js';
+import { setContentSearchTypes } from '../search/search-parameters.js';
 import { readConformanceResources } from '../validation/profile-registry.js';
 import { Validator } from '../validation/validator.js';
 import type { Store } from '../store/types.js';
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   // while closing: idle keep-alive connections are closed at once, and new requests get a FHIR 503 (shutdown-refusal.ts)
   const app = Fastify({ bodyLimit: config.bodyLimit, forceCloseConnections: 'idle', return503OnClosing: false, trustProxy: trustedProxies(config.trustProxy), ...loggerOptions(config.logLevel) });
   useTerminologyDirectory(config.terminologyDir);
+  setContentSearchTypes(config.contentSearchTypes);
   const metrics = new ServerMetrics({ store, log: app.log });
   // every store operation of this app is timed here, at one place
   store = new TimedStore(store, metrics.observeStore);

@@ -150,7 +150,7 @@ function compositeCondition(v: Value<'composite'>): Filter {
   return allOf(v.parts.map((part, i) => onComponent(entryCondition(part) ?? {}, i)));
 }
 
-/** The condition on one idx entry for a value; undefined for `missing` (handled by the caller). */
+/** The condition on one idx entry for a value; undefined for `missing` and `words` (compile.ts handles them). */
 export function entryCondition(v: SearchValue, modifier?: Modifier): Filter | undefined {
   switch (v.kind) {
     case 'token': return tokenCondition(v);
@@ -163,6 +163,6 @@ export function entryCondition(v: SearchValue, modifier?: Modifier): Filter | un
     case 'uri': return uriCondition(v, modifier);
     case 'concepts': return conceptsCondition(v);
     case 'composite': return compositeCondition(v);
-    case 'missing': return undefined;
+    case 'missing': case 'words': return undefined;
   }
 }

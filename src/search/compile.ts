@@ -6,7 +6,7 @@
  */
 import type { Filter, SortSpec } from '../store/types.js';
 import type { Clause, SearchParamType, SearchRequest, SearchValue } from './types.js';
-import { approximateDates, entryCondition } from './compile-values.js';
+import { approximateDates, entryCondition, startsWith } from './compile-values.js';
 
 /** The document field holding the index entries of one parameter type. */
 export function entriesField(type: SearchParamType): string {
@@ -59,9 +59,18 @@ function lastUpdatedFilter(values: SearchValue[]): Filter {
   }));
 }
 
+/** `_text` / `_content`: each word of a value begins the word of some entry (one word per entry), so an $elemMatch per word. */
+function wordsFilter(clause: Clause): Filter {
+  return anyOf(clause.values.map((v) => {
+    const each = (v.kind === 'words' ? v.words : []).map((word) => elemMatch(clause, { n: startsWith(word) }));
+    return each.length === 1 ? each[0] : { $and: each };
+  }));
+}
+
 function positiveFilter(clause: Clause): Filter {
   if (clause.param === '_id') return idFilter(clause.values);
   if (clause.param === '_lastUpdated') return lastUpdatedFilter(clause.values);
+  if (clause.values[0]?.kind === 'words') return wordsFilter(clause);
   const conds = clause.values.flatMap((v): Filter[] => {
     const cond = entryCondition(v, clause.modifier);
     return cond ? [cond] : [];

@@ -9,6 +9,7 @@ import { CONVERTERS, type Converter } from './values/converters.js';
 import { type CompositeExtractor, compositeExtractor } from './values/composite.js';
 import { MIN_DATE } from './date-range.js';
 import { heldCode, heldResources } from './held-resources.js';
+import { wordEntries } from './word-parameters.js';
 
 /** Served by the document's own `_id` and `lastUpdated` fields, not by `idx`. */
 const DOCUMENT_FIELDS = new Set(['_id', '_lastUpdated']);
@@ -23,32 +24,47 @@ interface Extractor {
   documentField: boolean;
 }
 
+type Parameters = Map<string, SearchParameterDef>;
+
 /** Keyed by a type's parameter map: a new map (the parameters changed, see setAddedSearchParameters) rebuilds them. */
-const extractors = new WeakMap<Map<string, SearchParameterDef>, Extractor[]>();
-const compositeExtractors = new WeakMap<Map<string, SearchParameterDef>, CompositeExtractor[]>();
+const extractors = new WeakMap<Parameters, Extractor[]>();
+const compositeExtractors = new WeakMap<Parameters, CompositeExtractor[]>();
+const wordDefinitions = new WeakMap<Parameters, SearchParameterDef[]>();
+
+/** What `build` makes of the parameters of `type`, made once per parameter map. */
+function perParameters<T>(cache: WeakMap<Parameters, T>, type: string, build: (defs: SearchParameterDef[]) => T): T {
+  const params = searchParametersFor(type);
+  let built = cache.get(params);
+  if (built === undefined) {
+    built = build([...params.values()]);
+    cache.set(params, built);
+  }
+  return built;
+}
+
+function toExtractor(def: SearchParameterDef): Extractor {
+  const evaluate = compileExpression(def.expression);
+  return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys, documentField: DOCUMENT_FIELDS.has(def.code) };
+}
 
 function extractorsFor(type: string): Extractor[] {
-  const params = searchParametersFor(type);
-  let list = extractors.get(params);
-  if (list) return list;
-  list = [...params.values()]
-    .filter((def) => CONVERTERS[def.type])
-    .map((def) => {
-      const evaluate = compileExpression(def.expression);
-      return { def, evaluate, convert: CONVERTERS[def.type]!, keys: evaluate.keys, documentField: DOCUMENT_FIELDS.has(def.code) };
-    });
-  extractors.set(params, list);
-  return list;
+  return perParameters(extractors, type, (defs) => defs.filter((def) => CONVERTERS[def.type] && !def.words).map(toExtractor));
 }
 
 function compositeExtractorsFor(type: string): CompositeExtractor[] {
-  const params = searchParametersFor(type);
-  let list = compositeExtractors.get(params);
-  if (!list) {
-    list = [...params.values()].filter((def) => def.type === 'composite').map(compositeExtractor);
-    compositeExtractors.set(params, list);
+  return perParameters(compositeExtractors, type, (defs) => defs.filter((def) => def.type === 'composite').map(compositeExtractor));
+}
+
+function wordDefinitionsFor(type: string): SearchParameterDef[] {
+  return perParameters(wordDefinitions, type, (defs) => defs.filter((def) => def.words));
+}
+
+/** `_text` / `_content` entries go to `idx.string`, already distinct; they have no sort key. */
+function addWordEntries(resource: { resourceType: string }, idx: IndexEntries): void {
+  for (const def of wordDefinitionsFor(resource.resourceType)) {
+    const entries = wordEntries(def, resource);
+    if (entries.length > 0) (idx.string ??= []).push(...entries);
   }
-  return list;
 }
 
 /** Composite entries go to `idx.composite` (distinct per parameter; composites have no sort key). */
@@ -189,6 +205,7 @@ function searchIndexOf(resource: { resourceType: string }, options: ExtractOptio
     else addEntries(extractor, values, idx, sk);
   }
   addCompositeEntries(resource, idx, options);
+  addWordEntries(resource, idx);
   return { idx, sk };
 }
 

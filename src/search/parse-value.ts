@@ -9,9 +9,12 @@ import { normalizeReference } from './values/reference.js';
 import { TerminologyError } from './terminology.js';
 import { expandValueSet } from './value-sets.js';
 import { codesAbove, codesBelow } from './code-hierarchy.js';
+import { wordsOf } from './words.js';
 
 const PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[0-9+\-.])/;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** Words one `_text` / `_content` value may hold: each is one more condition on every candidate. */
+const MAX_SEARCH_WORDS = 16;
 
 function invalid(key: string, reason: string): FhirError {
   return new FhirError('FHIR_ERR_PARAM_INVALID', [key, reason]);
@@ -34,6 +37,15 @@ function parseToken(key: string, part: string): SearchValue {
 function parseString(part: string): SearchValue {
   const text = unescapeValue(part);
   return { kind: 'string', text, norm: normalizeString(text) };
+}
+
+/** `_text` / `_content`: the value's distinct words, all of which must begin words of the resource. */
+function parseWords(key: string, part: string): SearchValue {
+  const text = unescapeValue(part);
+  const words = [...new Set(wordsOf(text))];
+  if (words.length === 0) throw invalid(key, `"${text}" has no letters or digits to search for`);
+  if (words.length > MAX_SEARCH_WORDS) throw invalid(key, `a value may hold at most ${MAX_SEARCH_WORDS} words, "${text.slice(0, 100)}" has ${words.length}`);
+  return { kind: 'words', words };
 }
 
 function parseDate(key: string, part: string): SearchValue {
@@ -132,6 +144,7 @@ function parseTerminology(key: string, modifier: Modifier, part: string): Search
 }
 
 export function parseValue(key: string, def: SearchParameterDef, clause: Clause, part: string): SearchValue {
+  if (def.words) return parseWords(key, part);
   if (clause.modifier === 'text') return parseString(part);
   if (clause.modifier === 'identifier') return parseIdentifier(key, part);
   const terminology = def.type === 'token' && clause.modifier ? parseTerminology(key, clause.modifier, part) : undefined;

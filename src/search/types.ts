@@ -28,6 +28,11 @@ export interface SearchParameterDef {
    * `expression` relative to an element the composite's own expression selects.
    */
   components?: SearchParameterDef[];
+  /**
+   * `_text` / `_content` (word-parameters.ts): which text the parameter splits into words; such a
+   * parameter has no expression, takes no modifier and cannot be sorted by.
+   */
+  words?: 'narrative' | 'content';
 }
 
 /**
@@ -88,6 +93,8 @@ export type SearchValue =
   | { kind: 'token'; system?: string | null; code?: string }
   /** `text` is the raw value, `norm` its normalised form. */
   | { kind: 'string'; text: string; norm: string }
+  /** `_text` / `_content`: each word must begin some word of the resource's text. */
+  | { kind: 'words'; words: string[] }
   /** The search value covers lo..hi (inclusive, ms precision). */
   | { kind: 'date'; prefix: Prefix; lo: Date; hi: Date }
   | { kind: 'number'; prefix: Prefix; value: number; lo: number; hi: number }
