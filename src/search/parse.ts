@@ -52,6 +52,7 @@ function parseSort(type: string, value: string): SortItem[] {
     const def = searchParametersFor(type).get(param);
     if (!def) throw invalid('_sort', `unknown search parameter "${param}" for ${type}`);
     if (def.words) throw invalid('_sort', `${param} is a word search, which gives no sort order`);
+    if (def.type === 'composite') throw invalid('_sort', `${param} is a composite parameter, which gives no sort order`);
     return { param, desc };
   });
 }

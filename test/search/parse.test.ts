@@ -104,6 +104,11 @@ t.test('malformed chains throw 400 FhirErrors', async (t) => {
   }
 });
 
+t.test('_sort on a composite parameter is a 400: composites have no sort key', async (t) => {
+  t.throws(() => parse('Observation', '_sort=-code-value-quantity'), { status: 400, message: /code-value-quantity is a composite parameter/ });
+  t.same(parse('Observation', '_sort=-code').sort, [{ param: 'code', desc: true }], 'its components still sort');
+});
+
 t.test('filters keep equalities plain inside $elemMatch on the entries of the parameter type', async (t) => {
   t.same(compileFilter(parse('Observation', 'code=urn:oid:1.2.643.5.1.13.13.11.1080|1000')),
     { 'idx.token': { $elemMatch: { p: 'code', s: 'urn:oid:1.2.643.5.1.13.13.11.1080', c: '1000' } } });
