@@ -2,25 +2,17 @@
  * When the filter fixes every field of a second index to strings, candidates from the chosen
  * index are checked against the second index's keys before their documents are read.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { find } from 'mingo';
 import t from 'tap';
-import { type EmbeddedStore, openEmbeddedStore } from '../../src/store/embedded/store.ts';
-import type { Document, Filter } from '../../src/store/types.ts';
+import type { Document, Filter, Store } from '../../src/store/types.ts';
+import { openTempStore } from '../support/temp-store.ts';
 
 interface Explained {
   queryPlanner: { winningPlan: { stage: string; indexName?: string; probedIndexes?: string[]; inputStage?: { indexName?: string; probedIndexes?: string[] } } };
   executionStats: { totalDocsExamined: number };
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'index-probes-'));
-let store: EmbeddedStore;
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+let store: Store;
 
 // 2,000 documents: 20 patients with 100 each; ten codes, each in 200 documents
 const docs: Document[] = Array.from({ length: 2000 }, (_, i) => ({
@@ -30,7 +22,7 @@ const docs: Document[] = Array.from({ length: 2000 }, (_, i) => ({
 }));
 
 t.before(async () => {
-  store = openEmbeddedStore(dataDir);
+  store = await openTempStore(t, 'index-probes');
   const c = store.collection('obs');
   await c.createIndex({ patient: 1 });
   await c.createIndex({ 'idx.p': 1, 'idx.c': 1 });

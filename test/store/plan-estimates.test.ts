@@ -2,24 +2,15 @@
  * The planner counts each candidate index's keys to choose the smallest, in rounds of growing
  * caps: a large interval is walked no further than the round in which a small one was counted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import type { CollectionStorage } from '../../src/store/embedded/collection-storage.ts';
 import { type IndexStats, type Interval, planQuery } from '../../src/store/embedded/planner.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../../src/store/embedded/store.ts';
 import type { Document } from '../../src/store/types.ts';
+import { openTempStore } from '../support/temp-store.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'plan-estimates-'));
-let store: EmbeddedStore;
 let storage: CollectionStorage;
-t.teardown(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
 
-// 3,000 documents: code '1' in 2,000 of them, each patient in 10, 'rare' in 40, 'common' in 1,500
+// 3,000 documents: code '1' in 2,000 of them, each patient in 10, 'rare' in 40, 'common' and 'other' in 1,480 each
 const docs: Document[] = Array.from({ length: 3000 }, (_, i) => ({
   _id: `d${String(i).padStart(4, '0')}`,
   patient: `Patient/${i % 300}`,
@@ -28,8 +19,7 @@ const docs: Document[] = Array.from({ length: 3000 }, (_, i) => ({
 }));
 
 t.before(async () => {
-  store = openEmbeddedStore(dataDir);
-  const c = store.collection('obs');
+  const c = (await openTempStore(t, 'plan-estimates')).collection('obs');
   await c.createIndex({ 'idx.p': 1, 'idx.c': 1 });
   await c.createIndex({ patient: 1 });
   await c.createIndex({ tag: 1 });
