@@ -162,7 +162,7 @@ export class CollectionStorage {
     }
     const seen = new Set<string>();
     for (const { start, end } of intervals) {
-      for (const { value } of this.entries.getRange({ start, end })) seen.add(latin1(value));
+      for (const { value } of this.entryValues.getRange({ start, end })) seen.add(latin1(value));
     }
     return seen.size;
   }
