@@ -5,15 +5,16 @@
  * it linked. Only the linker moves the chain head, so writes never contend for it.
  */
 import type { AuditEvent } from 'fhir/r4.js';
-import type { Session, Store } from '../store/types.js';
+import type { Collection, Session, Store } from '../store/types.js';
 import { type AuditObserver, type AuditRecord, auditEventOf } from './audit-event.js';
 import { appendAuditEvents, ensureAuditIndexes } from './audit-chain-store.js';
 
 export const AUDIT_PENDING_COLLECTION = 'audit_pending';
 /** Events linked per transaction (at least one pending document's). */
 const BATCH = 500;
-/** Pending documents looked at per transaction. */
-const PENDING_PAGE = 64;
+/** Pending documents read at a time, and at most per transaction. */
+const PENDING_PAGE = 16;
+const MAX_PENDING = 256;
 
 /** What waits in `audit_pending`: one event of a write, or a batch of records. */
 export interface PendingAuditEvent {
@@ -23,6 +24,8 @@ export interface PendingAuditEvent {
   json?: string;
   /** AuditRecords of interactions that wrote nothing, as a JSON array. */
   records?: string;
+  /** How many records `records` holds (absent in documents stored before it was kept). */
+  count?: number;
   [key: string]: unknown;
 }
 
@@ -31,6 +34,12 @@ let counter = 0;
 /** An `_id` for `audit_pending` that sorts after the ones made before it (in this process). */
 export function pendingId(at: Date = new Date()): string {
   return `${at.toISOString()}-${process.pid}-${String(counter++).padStart(10, '0')}`;
+}
+
+/** How many events a pending document holds. */
+function eventCount(doc: PendingAuditEvent): number {
+  if (doc.json) return 1;
+  return doc.count ?? (JSON.parse(doc.records ?? '[]') as unknown[]).length;
 }
 
 export class AuditLinker {
@@ -50,20 +59,40 @@ export class AuditLinker {
     while (await this.linkOnce());
   }
 
+  /**
+   * The oldest pending documents are found outside the transaction, then read again inside it by
+   * id, which records only those: a filter read of `audit_pending` inside it would record the whole
+   * backlog and read it all again at commit. A document another linker took in between is missing
+   * from the second read (or changes before commit, a conflict), and this batch links nothing.
+   */
   private async linkBatch(session: Session): Promise<boolean> {
     const pendingEvents = this.store.collection<PendingAuditEvent>(AUDIT_PENDING_COLLECTION);
-    const pending = await pendingEvents.find({}, { session, sort: { _id: 1 }, limit: PENDING_PAGE }).toArray();
-    const taken: PendingAuditEvent[] = [];
-    const events: AuditEvent[] = [];
-    for (const doc of pending) {
-      if (events.length >= BATCH) break;
-      taken.push(doc);
-      events.push(...this.eventsOf(doc));
-    }
-    if (taken.length === 0) return false;
-    await appendAuditEvents(this.store, session, events);
+    const { ids, more } = await this.oldestPending(pendingEvents);
+    if (ids.length === 0) return false;
+    const taken = await pendingEvents.find({ _id: { $in: ids } }, { session, sort: { _id: 1 } }).toArray();
+    if (taken.length < ids.length) return true;
+    await appendAuditEvents(this.store, session, taken.flatMap((doc) => this.eventsOf(doc)));
     await pendingEvents.bulkWrite(taken.map((doc) => ({ deleteOne: { filter: { _id: doc._id } } })), { session });
-    return taken.length < pending.length || pending.length === PENDING_PAGE;
+    return more;
+  }
+
+  /** The ids of the oldest pending documents holding up to BATCH events (at least one document), and whether more wait. */
+  private async oldestPending(pendingEvents: Collection<PendingAuditEvent>): Promise<{ ids: string[]; more: boolean }> {
+    const ids: string[] = [];
+    let events = 0;
+    let after: string | undefined;
+    for (let read = 0; read < MAX_PENDING; read += PENDING_PAGE) {
+      const filter = after === undefined ? {} : { _id: { $gt: after } };
+      const page = await pendingEvents.find(filter, { sort: { _id: 1 }, limit: PENDING_PAGE }).toArray();
+      for (const doc of page) {
+        if (ids.length > 0 && events + eventCount(doc) > BATCH) return { ids, more: true };
+        ids.push(doc._id);
+        events += eventCount(doc);
+      }
+      if (page.length < PENDING_PAGE) return { ids, more: false };
+      after = page[page.length - 1]!._id;
+    }
+    return { ids, more: true };
   }
 
   private eventsOf(doc: PendingAuditEvent): AuditEvent[] {

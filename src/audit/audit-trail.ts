@@ -93,7 +93,7 @@ export class AuditTrail {
     if (this.unsaved.length === 0) return this.saving;
     const records = this.unsaved;
     this.unsaved = [];
-    const batch: PendingAuditEvent = { _id: pendingId(), records: JSON.stringify(records) };
+    const batch: PendingAuditEvent = { _id: pendingId(), records: JSON.stringify(records), count: records.length };
     this.saving = this.saving
       .then(() => this.store.collection<PendingAuditEvent>(AUDIT_PENDING_COLLECTION).insertOne(batch))
       .then(() => undefined, (err: unknown) => {
