@@ -31,11 +31,33 @@ function canonicalArray(items: unknown[]): string {
 }
 
 function canonicalObject(object: Record<string, unknown>): string {
-  const names = Object.keys(object).filter((name) => object[name] !== undefined).sort();
+  const names = Object.keys(object);
+  if (!inOrder(names)) names.sort();
   let text = '{';
   for (let i = 0; i < names.length; i++) {
-    if (i > 0) text += ',';
-    text += JSON.stringify(names[i]) + ':' + canonicalJson(object[names[i]]);
+    const value = object[names[i]!];
+    if (value === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += quotedName(names[i]!) + ':' + canonicalJson(value);
   }
   return text + '}';
+}
+
+/** Whether the names are sorted already (objects built in a fixed order often are): then no sort. */
+function inOrder(names: string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
+}
+
+/** Member names repeat from object to object (FHIR's element names): each is quoted once. */
+const QUOTED_NAMES = new Map<string, string>();
+const MAX_QUOTED_NAMES = 4096;
+
+function quotedName(name: string): string {
+  let quoted = QUOTED_NAMES.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (QUOTED_NAMES.size < MAX_QUOTED_NAMES) QUOTED_NAMES.set(name, quoted);
+  }
+  return quoted;
 }
