@@ -1,39 +1,19 @@
 /**
  * Which resources belong to an organization, for tokens with an `organization` claim (clinic EHRs,
- * lab systems): each limited type names the element that must refer to the organization and the
- * search parameter over that element, so a search adds the same condition a single resource is
- * checked against. Types not in the table are not limited by the organization.
+ * lab systems): each limited type's element (services/organization-elements.ts) must refer to the
+ * organization, and a search adds the same condition over that element's search parameter that a
+ * single resource is checked against. Types without such an element are not limited.
  */
 import type { Reference, Resource } from 'fhir/r4.js';
 import { FhirError } from '../fhir/errors.js';
-import { type Clause, type IndexEntries, normalizeReference } from '../search/index.js';
-
-interface OrganizationElement {
-  /** The element of the resource (each one a Reference; `id` for the Organization itself). */
-  element: string;
-  /** The search parameter over that element. */
-  param: string;
-}
-
-const ORGANIZATION_ELEMENTS: Readonly<Record<string, OrganizationElement>> = {
-  Organization: { element: 'id', param: '_id' },
-  Patient: { element: 'managingOrganization', param: 'organization' },
-  Observation: { element: 'performer', param: 'performer' },
-  DiagnosticReport: { element: 'performer', param: 'performer' },
-  Consent: { element: 'organization', param: 'organization' },
-  Encounter: { element: 'serviceProvider', param: 'service-provider' },
-  ServiceRequest: { element: 'requester', param: 'requester' },
-};
-
-function elementOf(type: string): OrganizationElement | undefined {
-  return Object.hasOwn(ORGANIZATION_ELEMENTS, type) ? ORGANIZATION_ELEMENTS[type] : undefined;
-}
+import { type Clause, normalizeReference } from '../search/index.js';
+import { organizationElementOf } from '../services/organization-elements.js';
 
 const idOf = (organization: string): string => organization.slice('Organization/'.length);
 
 /** The search clause keeping `type` to `organization` (`Organization/<id>`): `performer=Organization/<id>`, `_id=<id>`. */
 export function organizationClause(type: string, organization: string): Clause | undefined {
-  const limit = elementOf(type);
+  const limit = organizationElementOf(type);
   if (!limit) return undefined;
   if (limit.param === '_id') return { param: '_id', type: 'token', values: [{ kind: 'token', code: idOf(organization) }] };
   return { param: limit.param, type: 'reference', values: [{ kind: 'reference', refs: [organization] }] };
@@ -41,19 +21,22 @@ export function organizationClause(type: string, organization: string): Clause |
 
 /** Whether the resource belongs to the organization: its element refers to it as the search index reads references. */
 export function belongsToOrganization(resource: Resource, organization: string): boolean {
-  const limit = elementOf(resource.resourceType);
+  const limit = organizationElementOf(resource.resourceType);
   if (!limit) return true;
   if (limit.param === '_id') return resource.id === idOf(organization);
   const value = (resource as unknown as Record<string, Reference | Reference[] | undefined>)[limit.element];
   return [value ?? []].flat().some((ref) => ref.reference !== undefined && normalizeReference(ref.reference) === organization);
 }
 
-/** Whether a stored resource belongs to the organization, judged by its search index entries (no parsing of its JSON). */
-export function indexedInOrganization(type: string, id: string, idx: IndexEntries, organization: string): boolean {
-  const limit = elementOf(type);
+/**
+ * Whether a stored resource belongs to the organization, judged by what its organization element
+ * refers to as stored beside its index entries (organization-elements.ts): no parsing of its JSON.
+ */
+export function storedInOrganization(type: string, id: string, organizations: readonly string[] | null, organization: string): boolean {
+  const limit = organizationElementOf(type);
   if (!limit) return true;
   if (limit.param === '_id') return id === idOf(organization);
-  return (idx.reference ?? []).some((entry) => entry.p === limit.param && entry.r === organization);
+  return (organizations ?? []).includes(organization);
 }
 
 /**
@@ -65,7 +48,7 @@ export function assertSubscriptionInOrganization(body: unknown, organization: st
   const criteria = (body as { criteria?: unknown } | undefined)?.criteria;
   if (typeof criteria !== 'string') return;
   const [type = '', query = ''] = criteria.split('?');
-  const limit = elementOf(type);
+  const limit = organizationElementOf(type);
   if (!limit) return;
   const expected = limit.param === '_id' ? idOf(organization) : organization;
   const named = new URLSearchParams(query).getAll(limit.param).flatMap((value) => value.split(','));
@@ -76,6 +59,6 @@ export function assertSubscriptionInOrganization(body: unknown, organization: st
 /** Throws 403 (naming the element and the organization) unless the resource to be written belongs to the organization. */
 export function assertBelongsToOrganization(resource: Resource, organization: string): void {
   if (belongsToOrganization(resource, organization)) return;
-  const element = `${resource.resourceType}.${elementOf(resource.resourceType)!.element}`;
+  const element = `${resource.resourceType}.${organizationElementOf(resource.resourceType)!.element}`;
   throw new FhirError('FHIR_ERR_ORGANIZATION_REACH', [element, organization], [element]);
 }

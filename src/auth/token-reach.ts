@@ -5,7 +5,7 @@
  */
 import { FhirError } from '../fhir/errors.js';
 import { type ClientReach, UNLIMITED_REACH } from '../services/client-reach.js';
-import { assertBelongsToOrganization, belongsToOrganization, indexedInOrganization, organizationClause } from './organization-reach.js';
+import { assertBelongsToOrganization, belongsToOrganization, organizationClause, storedInOrganization } from './organization-reach.js';
 import { allows, missingScopeText } from './smart-scopes.js';
 import type { AuthenticatedClient } from './token-verifier.js';
 
@@ -29,7 +29,7 @@ function reachOfVerified({ scopes, organization }: AuthenticatedClient): ClientR
     },
     clause: (type) => (organization === undefined ? undefined : organizationClause(type, organization)),
     holds: (resource) => organization === undefined || belongsToOrganization(resource, organization),
-    holdsIndexed: (type, id, idx) => organization === undefined || indexedInOrganization(type, id, idx, organization),
+    holdsStored: (type, id, organizations) => organization === undefined || storedInOrganization(type, id, organizations, organization),
     assertWritable: (resource) => {
       if (organization !== undefined) assertBelongsToOrganization(resource, organization);
     },

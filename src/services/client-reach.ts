@@ -5,7 +5,7 @@
  * reaches; a single stored or written resource is judged by `holds`.
  */
 import type { Resource } from 'fhir/r4.js';
-import type { Clause, IndexEntries } from '../search/index.js';
+import type { Clause } from '../search/index.js';
 import { compileClause } from '../search/compile.js';
 import type { Filter } from '../store/types.js';
 
@@ -20,8 +20,11 @@ export interface ClientReach {
   clause(type: string): Clause | undefined;
   /** Whether the resource (its content, as stored or about to be) is within reach. */
   holds(resource: Resource): boolean;
-  /** `holds` for a stored resource, from its search index entries: the same answer without parsing it. */
-  holdsIndexed(type: string, id: string, idx: IndexEntries): boolean;
+  /**
+   * `holds` for a stored resource, from what its organization element refers to as stored beside
+   * its index entries (CurrentDocument.organizations): the same answer without parsing it.
+   */
+  holdsStored(type: string, id: string, organizations: readonly string[] | null): boolean;
   /** Throws a 403 FhirError unless the resource, as it will be stored, stays within reach. */
   assertWritable(resource: Resource): void;
 }
@@ -33,7 +36,7 @@ export const UNLIMITED_REACH: ClientReach = {
   assertSearches: () => {},
   clause: () => undefined,
   holds: () => true,
-  holdsIndexed: () => true,
+  holdsStored: () => true,
   assertWritable: () => {},
 };
 

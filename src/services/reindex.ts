@@ -1,5 +1,5 @@
 /**
- * $reindex: recomputes the search index (`idx`, `sk`, and the `patient` taken from it) of every
+ * $reindex: recomputes the search index (`idx`, `sk`, and the `patient` and `organizations` taken from it) of every
  * current document of a type with the search parameters in force now, e.g. after a
  * SearchParameter was posted, changed or retired. It is not a new version: json, versionId and
  * lastUpdated stay as they are and the history is not touched.

@@ -290,16 +290,18 @@ export class Repository {
   }
 
   /**
-   * With `entries: false` (a read whose client no organization limits), the document may lack its
-   * index entries and sort keys: a read does not need them, and the store need not unpack them.
+   * With `entries: false` (a read), the document may lack its index entries and sort keys: a read
+   * does not need them (its patient and organizations are kept beside them), and the store need not
+   * unpack them.
    */
   private async currentDocument(type: string, id: string, { session, entries = true }: DocumentRead = {}): Promise<CurrentDocument | null> {
     assertResourceType(type);
     const collection = this.store.collection<CurrentDocument>(type);
-    if (entries || this.reach.limited) return collection.findOne({ _id: id }, { session });
+    if (entries) return collection.findOne({ _id: id }, { session });
     const doc = await collection.findOne({ _id: id }, { session, projection: WITHOUT_ENTRIES });
-    // a document written before its patient was kept finds it in its entries
-    return doc && doc.patient === undefined ? collection.findOne({ _id: id }, { session }) : doc;
+    // a document written before its patient and organizations were kept finds them in its entries
+    const incomplete = doc && (doc.patient === undefined || (this.reach.limited && doc.organizations === undefined));
+    return incomplete ? collection.findOne({ _id: id }, { session }) : doc;
   }
 
   /** Whether the client reaches a version: the resource as it stands now, and the version itself. */

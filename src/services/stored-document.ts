@@ -17,6 +17,12 @@ export interface CurrentDocument {
    * written before it was kept.
    */
   patient?: string | null;
+  /**
+   * What the resource's organization element refers to (organization-elements.ts; null for a type
+   * without one), kept beside the index entries so that a read by a client limited to an
+   * organization is judged without them. Absent in documents written before it was kept.
+   */
+  organizations?: string[] | null;
   [key: string]: unknown;
 }
 

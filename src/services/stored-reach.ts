@@ -6,6 +6,7 @@ import type { Resource } from 'fhir/r4.js';
 import type { Store } from '../store/types.js';
 import type { ClientReach } from './client-reach.js';
 import { readVersion } from './history.js';
+import { organizationsOfEntries } from './organization-elements.js';
 import { type CurrentDocument, type Version, resourceOf, versionOf } from './stored-document.js';
 
 async function contentOf(store: Store, version: Version): Promise<Resource | undefined> {
@@ -23,6 +24,6 @@ export async function reachesVersion(store: Store, reach: ClientReach, version: 
 
 /** Whether the client reaches a resource as its current document (live or deleted) stands. */
 export async function reachesDocument(store: Store, reach: ClientReach, type: string, doc: CurrentDocument): Promise<boolean> {
-  if (!doc.deleted) return reach.holdsIndexed(type, doc._id, doc.idx);
+  if (!doc.deleted) return reach.holdsStored(type, doc._id, doc.organizations === undefined ? organizationsOfEntries(type, doc.idx) : doc.organizations);
   return reachesVersion(store, reach, versionOf(type, doc));
 }

@@ -8,6 +8,7 @@ import { SUBSCRIPTION_TYPE, markSubscriptionsChanged } from './subscriptions/sub
 import {
   type CurrentDocument, HISTORY_COLLECTION, type HistoryDocument, type HistoryMethod, type Version, historyKey, patientOfEntries,
 } from './stored-document.js';
+import { organizationsOfEntries } from './organization-elements.js';
 
 /** A lastUpdated strictly after the previous version's, even when the clock has not moved on. */
 function nextTimestamp(previous: Date | undefined): Date {
@@ -31,10 +32,10 @@ export interface VersionDocuments extends WrittenVersion {
   history: HistoryDocument;
 }
 
-/** What a current document holds derived from its resource: search index entries, sort keys and its patient. */
-export function indexedFields(type: string, id: string, resource: Resource): Pick<CurrentDocument, 'idx' | 'sk' | 'patient'> {
+/** What a current document holds derived from its resource: search index entries, sort keys, its patient and organizations. */
+export function indexedFields(type: string, id: string, resource: Resource): Pick<CurrentDocument, 'idx' | 'sk' | 'patient' | 'organizations'> {
   const { idx, sk } = extractSearchIndex(resource);
-  return { idx, sk, patient: patientOfEntries(type, id, idx) ?? null };
+  return { idx, sk, patient: patientOfEntries(type, id, idx) ?? null, organizations: organizationsOfEntries(type, idx) };
 }
 
 /** The next version of a resource after `previous` (none: its first), as documents to store. `resource: null` is a delete. */
@@ -45,7 +46,7 @@ export function versionDocuments(type: string, id: string, previous: CurrentDocu
   const json = stored && JSON.stringify(stored);
   const document: CurrentDocument = {
     _id: id, versionId, lastUpdated, deleted: !stored, json,
-    ...(stored ? indexedFields(type, id, stored) : { idx: {}, sk: {}, patient: null }),
+    ...(stored ? indexedFields(type, id, stored) : { idx: {}, sk: {}, patient: null, organizations: null }),
   };
   const history: HistoryDocument = {
     _id: historyKey(type, id, versionId), type, id, versionId, lastUpdated, deleted: !stored, method, json: null,

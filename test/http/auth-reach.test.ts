@@ -141,6 +141,22 @@ t.test('read, vread and history of another organization\'s resource answer as fo
   t.ok(everything.includes('Practitioner/doc') && everything.includes('Patient/pa'), 'but unlimited types and its own');
 });
 
+t.test('a read is judged by the organizations kept beside the index entries, or by the entries of a document stored before them', async (t) => {
+  const clinic = await as(CLINIC_A, { organization: 'org-a' });
+  const observations = server.store.collection('Observation');
+  t.same((await observations.findOne({ _id: 'obs-a1' }))?.organizations, ['Organization/org-a'], 'kept when written');
+  t.same((await server.store.collection('Patient').findOne({ _id: 'pb' }))?.organizations, ['Organization/org-b'], 'managingOrganization for a Patient');
+  t.equal((await server.store.collection('Practitioner').findOne({ _id: 'doc' }))?.organizations, null, 'null for a type no organization limits');
+  await put(obs('obs-legacy-a', 'Patient/pa', 'Organization/org-a'));
+  await put(obs('obs-legacy-b', 'Patient/pb', 'Organization/org-b'));
+  for (const id of ['obs-legacy-a', 'obs-legacy-b']) await observations.updateOne({ _id: id }, { $unset: { organizations: '' } });
+  t.equal((await clinic.get('/Observation/obs-legacy-a')).status, 200, 'its own organization\'s, found in the entries');
+  t.equal((await clinic.get('/Observation/obs-legacy-b')).status, 404, 'another organization\'s, found in the entries');
+  // a stored field that says otherwise than the entries decides: the read does not unpack the entries
+  await observations.updateOne({ _id: 'obs-legacy-a' }, { $set: { organizations: ['Organization/org-b'] } });
+  t.equal((await clinic.get('/Observation/obs-legacy-a')).status, 404, 'the kept organizations decide');
+});
+
 t.test('writes must stay within the organization; another organization\'s resources are not found', async (t) => {
   const clinic = await as(CLINIC_A, { organization: 'org-a' });
   const mine = obs('new', 'Patient/pa', 'Organization/org-a');
