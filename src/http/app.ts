@@ -40,7 +40,7 @@ import { loggerOptions } from './logging.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { type RestfulInteraction, THIS_SERVER } from '../audit/audit-event.js';
 import { auditedPatientOf } from '../audit/write-audit-record.js';
-import { auditScopeOf, registerRequestAudit, requestInteraction } from './request-audit.js';
+import { auditScopeOf, declareAuditFields, registerRequestAudit, requestInteraction } from './request-audit.js';
 import { send } from './send.js';
 import { asksForSignature, signedResponse } from './signed-response.js';
 import type { InteractionHandler, ServerContext } from './server-context.js';
@@ -166,6 +166,7 @@ export async function buildApp(config: Config, store: Store, { deliverNotificati
   await storeConformanceResources(repository, readConformanceResources());
   const context: ServerContext = { config, store, repository, validator, signing, log: app.log, ...(audit ? { audit } : {}) };
   registerBodyParsers(app, config.jsonMaxDepth);
+  declareAuditFields(app);
   registerSecurityHeaders(app, config);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request) => {

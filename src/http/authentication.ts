@@ -46,6 +46,8 @@ function refuse(reply: FastifyReply, err: FhirError, wwwAuthenticate?: string): 
 }
 
 export async function registerAuthentication(app: FastifyInstance, config: Config, audience: string): Promise<void> {
+  // declared up front, so every request object has the same shape for V8 (fastify's decorators)
+  app.decorateRequest('fhirClient', undefined);
   if (config.auth.mode === 'off') {
     app.log.warn('AUTH=off: every request is let in without a token; never run so in production');
     return;
