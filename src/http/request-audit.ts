@@ -79,10 +79,12 @@ function resourceOf(request: FastifyRequest, reply: FastifyReply): AuditRecord['
   return etag ? { type, id, versionId: Number(etag[1]) } : { type, id };
 }
 
-function patientOf(request: FastifyRequest, resource: AuditRecord['resource'], query: URLSearchParams): string | undefined {
+function patientOf(request: FastifyRequest, resource: AuditRecord['resource'], query: string): string | undefined {
   if (request.auditPatient) return request.auditPatient;
   if (resource?.type === 'Patient') return resource.id;
-  const named = query.get('patient') ?? query.get('subject') ?? query.get('subject:Patient');
+  if (query === '') return undefined;
+  const params = new URLSearchParams(query);
+  const named = params.get('patient') ?? params.get('subject') ?? params.get('subject:Patient');
   return named?.replace(/^Patient\//, '') || undefined;
 }
 
@@ -103,7 +105,7 @@ export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply,
   if (resource) record.resource = resource;
   const query = queryOf(request, queryStart);
   if (SEARCHES.has(interaction) || interaction === 'operation') record.query = query;
-  const patient = patientOf(request, resource, new URLSearchParams(query));
+  const patient = patientOf(request, resource, query);
   if (patient) record.patient = patient;
   return record;
 }
