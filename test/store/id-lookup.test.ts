@@ -41,11 +41,14 @@ const storedIds = ['a', 'b', '1', 2, 1.5, '', 'Ё', 0];
 const docsOf = () => storedIds.map((id, i) => ({ _id: id, v: i, g: i % 2 === 0 ? 'x' : 'y', nested: { k: i }, list: [i, 'q'] }) as Document);
 
 const id = fc.constantFrom(...ids);
-const idFilter = fc.oneof(
+const onlyIds = fc.oneof(
   id.map((v) => ({ _id: v })),
   id.map((v) => ({ _id: { $eq: v } })),
   fc.array(id, { maxLength: 5 }).map((v) => ({ _id: { $in: v } })),
 );
+// other conditions beside the ids: inside a transaction, the ids are read and the rest tested on them
+const rest = fc.constantFrom<Filter>({ g: 'x' }, { v: { $gt: 2 } }, { 'nested.k': { $in: [1, 3, 100] } }, { $or: [{ g: 'y' }, { v: 100 }] }, { missing: { $exists: false } });
+const idFilter = fc.oneof(onlyIds, fc.tuple(onlyIds, rest).map(([ids, other]) => ({ ...other, ...ids })));
 const projection = fc.oneof(
   fc.constant(undefined),
   fc.subarray(['v', 'g', 'nested', '_id', 'missing']).map((keys) => Object.fromEntries(keys.map((k) => [k, 0 as const]))),
@@ -169,6 +172,20 @@ t.test('a transaction that found an id absent conflicts with its concurrent inse
   });
   t.equal(attempts, 2);
   t.equal((await c.findOne({ _id: 'q' }))?.v, 50, 'the retry read the committed change');
+
+  await c.insertOne({ _id: 'r', status: 'pending' });
+  let tries = 0;
+  const settled = await store.withTransaction(async (session) => {
+    tries++;
+    const pending = await c.find({ _id: 'r', status: 'pending' }, { session }).toArray();
+    if (tries === 1) await c.updateOne({ _id: 'r' }, { $set: { status: 'delivered' } }); // another process settled it
+    if (pending.length === 0) return 'already settled';
+    await c.updateOne({ _id: 'r', status: 'pending' }, { $set: { status: 'failed' } }, { session });
+    return 'settled here';
+  });
+  t.equal(tries, 2, 'an id read with other conditions conflicts with a change to that document');
+  t.equal(settled, 'already settled');
+  t.equal((await c.findOne({ _id: 'r' }))?.status, 'delivered', 'the other settlement stands');
 });
 
 t.test('compiled filters are reused only for the same filter data', async (t) => {

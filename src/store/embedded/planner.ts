@@ -338,6 +338,18 @@ export function exactIds(filter: Record<string, unknown>): (string | number)[] |
   return null;
 }
 
+/**
+ * A filter whose `_id` condition names exact ids (as `exactIds` reads it), split into those ids
+ * and the rest of the filter, its other top-level conditions (empty when there are none); null
+ * otherwise. Its matches are the documents at those ids that match the rest.
+ */
+export function exactIdsAndRest(filter: Record<string, unknown>): { ids: (string | number)[]; rest: Record<string, unknown> } | null {
+  if (!Object.hasOwn(filter, '_id')) return null;
+  const { _id, ...rest } = filter;
+  const ids = exactIds({ _id });
+  return ids ? { ids, rest } : null;
+}
+
 /** A filter that is exactly `{_id: scalar}` needs no re-check after a primary-key get. */
 export function isExactIdFilter(filter: Record<string, unknown>): boolean {
   const keys = Object.keys(filter);

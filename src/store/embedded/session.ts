@@ -10,7 +10,7 @@ import type { Document, Filter, FindOptions, Session } from '../types.ts';
 import type { CollectionStorage, PreparedWrite } from './collection-storage.ts';
 import { ConflictSignal, StoreError, WRITE_CONFLICT, duplicateKeyError } from './errors.ts';
 import { encodePrimaryKey } from './key-codec.ts';
-import { exactIds } from './planner.ts';
+import { exactIdsAndRest } from './planner.ts';
 import { type Matcher, matchCommitted, matcherOf, shape } from './query-exec.ts';
 import type { View } from './write-ops.ts';
 
@@ -81,8 +81,8 @@ export class EmbeddedSession implements Session, View {
 
   find(storage: CollectionStorage, filter: Filter, options: FindOptions): Document[] {
     this.assertActive();
-    const exact = exactIds(filter);
-    if (exact) return this.findByIds(storage, exact, options);
+    const byIds = exactIdsAndRest(filter);
+    if (byIds) return this.findByIds(storage, byIds.ids, byIds.rest, options);
     const committed = matchCommitted(storage, filter).docs;
     const ids = new Set<string>();
     const overlay = this.pending(storage);
@@ -101,12 +101,15 @@ export class EmbeddedSession implements Session, View {
   }
 
   /**
-   * `find` for a filter that is only `_id` equality: the matches are exactly the documents at
-   * those primary keys, so recording each key's committed bytes (absence included) records
-   * everything the filter read depends on; no filter read is needed. Same documents, in the
-   * same order, as the general path: committed ones first, then pending writes.
+   * `find` for a filter whose `_id` condition names exact ids: the matches are among the
+   * documents at those primary keys (those that match the `rest` of the filter), so recording
+   * each key's committed bytes (absence included) records everything the filter read depends on;
+   * no filter read is needed. Same documents, in the same order, as the general path: committed
+   * ones first, then pending writes. The rest compiles without the ids, so one compiled test
+   * serves every id (an outbox item's `{_id, status: 'pending'}`).
    */
-  private findByIds(storage: CollectionStorage, ids: readonly (string | number)[], options: FindOptions): Document[] {
+  private findByIds(storage: CollectionStorage, ids: readonly (string | number)[], rest: Filter, options: FindOptions): Document[] {
+    const test = matcherOf(rest);
     const overlay = this.pending(storage);
     const keys = new Set<string>();
     const merged: Document[] = [];
@@ -116,10 +119,12 @@ export class EmbeddedSession implements Session, View {
       if (keys.has(key)) continue;
       keys.add(key);
       const bytes = this.recordDoc(storage, pk, key);
-      if (bytes !== undefined && !overlay.has(key)) merged.push(storage.decode(bytes));
+      if (bytes === undefined || overlay.has(key)) continue;
+      const doc = storage.decode(bytes);
+      if (test(doc)) merged.push(doc);
     }
     if (overlay.size > 0) {
-      for (const [key, { doc }] of overlay) if (doc && keys.has(key)) merged.push(structuredClone(doc));
+      for (const [key, { doc }] of overlay) if (doc && keys.has(key) && test(doc)) merged.push(structuredClone(doc));
     }
     return shape(merged, { sort: options.sort, skip: options.skip, limit: options.limit });
   }
