@@ -27,6 +27,7 @@ const ACTIONS: Record<RestfulInteraction, AuditAction> = {
   create: 'C', update: 'U', patch: 'U', delete: 'D',
   search: 'E', 'search-type': 'E', 'search-system': 'E', transaction: 'E', batch: 'E', operation: 'E',
 };
+const WRITE_ACTIONS = new Set<AuditAction>(['C', 'U', 'D']);
 const SEARCHES = new Set<RestfulInteraction>(['search-type', 'search-system', 'history-type', 'history-system']);
 const VERSIONED_LOCATION = /([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})\/_history\/(\d+)/;
 
@@ -37,12 +38,11 @@ export function declareAuditFields(app: FastifyInstance): void {
 
 /** The scope a request's handler runs in, so its writes are audited with it. */
 export function auditScopeOf(request: FastifyRequest): AuditScope {
+  const scope: AuditScope = { address: request.ip, requestId: request.id, writesAudited: 0 };
   const client = request.fhirClient;
-  request.auditScope = {
-    ...(client ? { client: { clientId: client.clientId, ...(client.subject ? { subject: client.subject } : {}) } } : {}),
-    address: request.ip, requestId: request.id, writesAudited: 0,
-  };
-  return request.auditScope;
+  if (client) scope.client = client.subject ? { clientId: client.clientId, subject: client.subject } : { clientId: client.clientId };
+  request.auditScope = scope;
+  return scope;
 }
 
 /** The REST interaction a request under `base` is, from the route it matches; undefined outside the base. */
@@ -96,7 +96,7 @@ export function requestAuditRecord(request: FastifyRequest, reply: FastifyReply,
   const action = ACTIONS[interaction];
   const status = reply.statusCode;
   const scope = request.auditScope;
-  if (status < 300 && (scope?.writesAudited ?? 0) > 0 && ['C', 'U', 'D'].includes(action)) return undefined;
+  if (status < 300 && (scope?.writesAudited ?? 0) > 0 && WRITE_ACTIONS.has(action)) return undefined;
   const record: AuditRecord = { interaction, action, recorded: new Date(), outcome: { status }, address: request.ip, requestId: request.id };
   if (request.auditOutcomeText) record.outcome.text = request.auditOutcomeText;
   const client = scope?.client ?? (request.fhirClient ? { clientId: request.fhirClient.clientId } : undefined);
