@@ -40,7 +40,8 @@ export function applyUpdate(doc: Document, update: Filter, isInsert: boolean): D
 }
 
 function applyOperators(doc: Document, update: Record<string, unknown>): string[] {
-  return applyPlainUpdate(doc, update) ?? mingoUpdate(doc, update as never, undefined, undefined, { cloneMode: 'deep' });
+  // mingo gets a copy: it can change an update's operands in place (an empty path segment under $min)
+  return applyPlainUpdate(doc, update) ?? mingoUpdate(doc, structuredClone(update) as never, undefined, undefined, { cloneMode: 'deep' });
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
