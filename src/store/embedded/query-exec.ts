@@ -133,8 +133,9 @@ export function filterKey(filter: Filter): string | null {
  */
 const QUERY_OPERATORS_ONLY = { context: Context.init({ query: queryOperators }) };
 
-function compile(filter: Filter): Matcher {
-  const query = mentionsAny(filter, UNCACHED_OPERATORS) ? new Query(filter as never) : new QueryOfOperators(filter as never, QUERY_OPERATORS_ONLY);
+/** `allOperators`: the filter may use an operator beyond the query ones (one of UNCACHED_OPERATORS). */
+function compile(filter: Filter, allOperators: boolean): Matcher {
+  const query = allOperators ? new Query(filter as never) : new QueryOfOperators(filter as never, QUERY_OPERATORS_ONLY);
   return (doc) => query.test(doc as never);
 }
 
@@ -156,7 +157,8 @@ function mentionsAny(value: unknown, names: ReadonlySet<string>): boolean {
 export function matcherOf(filter: Filter): Matcher {
   if (Object.keys(filter).length === 0) return matchAll;
   const key = filterKey(filter);
-  if (key === null) return compile(filter);
+  // a key is made only of filters without those operators; without one, the filter is looked through for them
+  if (key === null) return compile(filter, mentionsAny(filter, UNCACHED_OPERATORS));
   let matcher = compiled.get(key);
   if (matcher) {
     // most recently used last
@@ -164,7 +166,7 @@ export function matcherOf(filter: Filter): Matcher {
     compiled.set(key, matcher);
     return matcher;
   }
-  matcher = compile(filter);
+  matcher = compile(filter, false);
   compiled.set(key, matcher);
   if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
   return matcher;
