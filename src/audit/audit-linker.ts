@@ -85,9 +85,10 @@ export class AuditLinker {
       const filter = after === undefined ? {} : { _id: { $gt: after } };
       const page = await pendingEvents.find(filter, { sort: { _id: 1 }, limit: PENDING_PAGE }).toArray();
       for (const doc of page) {
-        if (ids.length > 0 && events + eventCount(doc) > BATCH) return { ids, more: true };
+        const count = eventCount(doc);
+        if (ids.length > 0 && events + count > BATCH) return { ids, more: true };
         ids.push(doc._id);
-        events += eventCount(doc);
+        events += count;
       }
       if (page.length < PENDING_PAGE) return { ids, more: false };
       after = page[page.length - 1]!._id;
